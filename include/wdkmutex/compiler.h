@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     Compiler portability: SAL fallbacks, inline, alignment, relaxed
+ *              atomics, pool tags. Every public header includes this first.
+ * ENVIRONMENT: Kernel mode (WDK/MSVC, mingw-w64 gcc/clang); also the host model.
+ */
+#ifndef WDKMUTEX_COMPILER_H
+#define WDKMUTEX_COMPILER_H
+
+#include <ntddk.h>
+#include <stddef.h> /* offsetof: compiler-provided, no libc */
+
+/* --- SAL annotations the mingw-w64 DDK headers do not define -------------- */
+/* MSVC's sal.h defines all of them; these empty fallbacks keep the
+ * annotations in the source for /analyze while other compilers ignore them. */
+#ifndef _IRQL_requires_max_
+#define _IRQL_requires_max_(x)
+#endif
+#ifndef _IRQL_requires_min_
+#define _IRQL_requires_min_(x)
+#endif
+#ifndef _IRQL_requires_
+#define _IRQL_requires_(x)
+#endif
+#ifndef _IRQL_raises_
+#define _IRQL_raises_(x)
+#endif
+#ifndef _IRQL_saves_
+#define _IRQL_saves_
+#endif
+#ifndef _IRQL_restores_
+#define _IRQL_restores_
+#endif
+#ifndef _IRQL_saves_global_
+#define _IRQL_saves_global_(k, p)
+#endif
+#ifndef _IRQL_restores_global_
+#define _IRQL_restores_global_(k, p)
+#endif
+#ifndef _IRQL_requires_same_
+#define _IRQL_requires_same_
+#endif
+#ifndef _Acquires_lock_
+#define _Acquires_lock_(x)
+#endif
+#ifndef _Releases_lock_
+#define _Releases_lock_(x)
+#endif
+#ifndef _Acquires_exclusive_lock_
+#define _Acquires_exclusive_lock_(x)
+#endif
+#ifndef _Acquires_shared_lock_
+#define _Acquires_shared_lock_(x)
+#endif
+#ifndef _Releases_exclusive_lock_
+#define _Releases_exclusive_lock_(x)
+#endif
+#ifndef _Releases_shared_lock_
+#define _Releases_shared_lock_(x)
+#endif
+#ifndef _Requires_lock_held_
+#define _Requires_lock_held_(x)
+#endif
+#ifndef _Requires_lock_not_held_
+#define _Requires_lock_not_held_(x)
+#endif
+#ifndef _Requires_no_locks_held_
+#define _Requires_no_locks_held_
+#endif
+#ifndef _Guarded_by_
+#define _Guarded_by_(x)
+#endif
+#ifndef _Interlocked_
+#define _Interlocked_
+#endif
+#ifndef _Must_inspect_result_
+#define _Must_inspect_result_
+#endif
+#ifndef _Check_return_
+#define _Check_return_
+#endif
+#ifndef _Success_
+#define _Success_(x)
+#endif
+#ifndef _When_
+#define _When_(c, a)
+#endif
+#ifndef _Use_decl_annotations_
+#define _Use_decl_annotations_
+#endif
+#ifndef _In_
+#define _In_
+#endif
+#ifndef _In_opt_
+#define _In_opt_
+#endif
+#ifndef _In_z_
+#define _In_z_
+#endif
+#ifndef _In_opt_z_
+#define _In_opt_z_
+#endif
+#ifndef _Inout_
+#define _Inout_
+#endif
+#ifndef _Out_
+#define _Out_
+#endif
+#ifndef _Out_opt_
+#define _Out_opt_
+#endif
+#ifndef _Outptr_
+#define _Outptr_
+#endif
+#ifndef _Outptr_result_maybenull_
+#define _Outptr_result_maybenull_
+#endif
+#ifndef _In_reads_bytes_
+#define _In_reads_bytes_(s)
+#endif
+#ifndef _In_reads_bytes_opt_
+#define _In_reads_bytes_opt_(s)
+#endif
+#ifndef _Out_writes_bytes_
+#define _Out_writes_bytes_(s)
+#endif
+#ifndef _Out_writes_bytes_all_
+#define _Out_writes_bytes_all_(s)
+#endif
+#ifndef _Ret_maybenull_
+#define _Ret_maybenull_
+#endif
+#ifndef _Ret_z_
+#define _Ret_z_
+#endif
+#ifndef _Printf_format_string_
+#define _Printf_format_string_
+#endif
+#ifndef _Post_writable_byte_size_
+#define _Post_writable_byte_size_(s)
+#endif
+
+/* --- Language helpers ------------------------------------------------------ */
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define WM_INLINE static __inline
+#else
+#define WM_INLINE static inline
+#endif
+
+/* Functions a declarator macro generates in the user's file: most go unused,
+ * which clang reports for static functions outside headers. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WM_GENERATED static inline __attribute__((unused))
+#else
+#define WM_GENERATED static __inline
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WM_HAS_CLEANUP_ATTRIBUTE 1
+#define WM_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define WM_HAS_CLEANUP_ATTRIBUTE 0
+#define WM_WARN_UNUSED
+#endif
+
+#define WM_ALIGNOF(T) _Alignof(T)
+#define WM_STATIC_ASSERT(Cond, Msg) _Static_assert(Cond, Msg)
+
+/* Pool tags built from characters so a pool dump shows them as written
+ * (the seed crate encoded its tags in two different byte orders). */
+#define WM_MAKE_TAG(A, B, C, D) \
+    ((ULONG)(A) | ((ULONG)(B) << 8) | ((ULONG)(C) << 16) | ((ULONG)(D) << 24))
+
+/*
+ * Relaxed pointer access for fields one thread writes under a lock while
+ * others only compare them to themselves (ownership checks). A relaxed atomic
+ * is enough: a thread can only ever read its own value back if it wrote it.
+ * The GNU builtins keep ThreadSanitizer precise; elsewhere a volatile access
+ * is what the WDK's ReadPointerNoFence does on x86/x64.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define WmpLoadPointerRelaxed(P)     __atomic_load_n((P), __ATOMIC_RELAXED)
+#define WmpStorePointerRelaxed(P, V) __atomic_store_n((P), (V), __ATOMIC_RELAXED)
+#define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
+#else
+#define WmpLoadPointerRelaxed(P)     (*(PVOID volatile *)(P))
+#define WmpStorePointerRelaxed(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
+#define WmpLoadLongAcquire(P)        (*(LONG volatile *)(P))
+#endif
+
+#endif /* WDKMUTEX_COMPILER_H */

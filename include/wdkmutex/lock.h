@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     The generic core every data-owning lock is built on: the lock
+ *              header, the per-kind operations table, the guard, and the
+ *              generator of typed layers and scoped-release forms.
+ * ENVIRONMENT: Kernel mode.
+ *
+ * Strict semantics shared by every lock kind:
+ *  - A lock owns one value. The value is reached only through a guard that a
+ *    successful lock call arms; the guard's Value pointer has the value's own
+ *    type and is NULL whenever the guard is not armed.
+ *  - Every lock call checks IRQL before touching the lock and returns an
+ *    NTSTATUS; none bug-checks on a caller's mistake.
+ *  - Unlock releases exactly once and disarms the guard; a second unlock of
+ *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
+ *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
+ *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD).
+ *  - A lock object must not be copied or moved after creation (the kernel
+ *    object inside it links into kernel lists); pass the handle instead.
+ */
+#ifndef WDKMUTEX_LOCK_H
+#define WDKMUTEX_LOCK_H
+
+#include "compiler.h"
+#include "status.h"
+#include "pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct _WM_LOCK_HEADER WM_LOCK_HEADER, *PWM_LOCK_HEADER;
+typedef struct _WM_GUARD WM_GUARD, *PWM_GUARD;
+
+/* Destructor for an owned value, run by destroy (never by into-inner or
+ * into-pool, which hand the value out). Called at the IRQL of the destroy
+ * call. The parameter converts to the value's type without a cast. */
+typedef VOID WM_VALUE_DESTRUCTOR(_Inout_ PVOID Value);
+typedef WM_VALUE_DESTRUCTOR *PWM_VALUE_DESTRUCTOR;
+
+/* Lock-with-timeout values, in the kernel's 100 ns units and sign convention
+ * (negative = relative, positive = absolute system time, 0 = do not wait). */
+#define WM_TIMEOUT_MS(Ms) ((LONGLONG)(Ms) * -10000LL)
+
+/*
+ * Operations of one lock kind. A new primitive supplies one constant table;
+ * the generic core (create, lock, unlock, destroy, into-inner, into-pool) and
+ * the registry work through it unchanged.
+ */
+typedef struct _WM_LOCK_OPS {
+    PCSTR Name;             /* "KMutex", "FastMutex", ...                        */
+    ULONG ObjectSize;       /* sizeof the kind's lock object (header included)  */
+    BOOLEAN Recursive;      /* the owner may acquire again (else the core refuses
+                               with STATUS_WM_RECURSIVE_ACQUIRE)                  */
+    /* Initialises the kernel object inside a zeroed lock object. */
+    VOID (*Initialize)(_Inout_ PWM_LOCK_HEADER Lock);
+    /* Acquires. Timeout NULL = wait forever; *Timeout == 0 = try once.
+     * Try returns STATUS_WM_LOCK_BUSY, a timed wait STATUS_TIMEOUT. Checks
+     * IRQL and recursion itself; on success fills Guard->OldIrql and
+     * Guard->AcquireIrql. */
+    NTSTATUS (*Acquire)(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout,
+                        _In_ BOOLEAN Try, _Inout_ PWM_GUARD Guard);
+    /* Releases what Acquire took; the core has already validated ownership. */
+    VOID (*Release)(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard);
+    /* Returns STATUS_SUCCESS when the current IRQL allows Release, else the
+     * error unlock-safe reports (the lock stays held). */
+    NTSTATUS (*CheckReleaseIrql)(_In_ PWM_GUARD Guard);
+    /* Optional: tears down the kernel object before its storage goes away. */
+    VOID (*Delete)(_Inout_ PWM_LOCK_HEADER Lock);
+} WM_LOCK_OPS;
+typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
+
+/* First member of every lock object. */
+struct _WM_LOCK_HEADER {
+    PVOID           Owner;       /* thread holding it (exclusive kinds), else NULL  */
+    PCWM_LOCK_OPS   Ops;         /* the kind                                        */
+    LONG            Depth;       /* recursion depth of Owner (written by Owner)     */
+    USHORT          ValueOffset; /* offset of the value from the header             */
+    UCHAR           Flags;       /* WMP_LOCK_FLAG_*                                 */
+    UCHAR           Reserved;
+    SIZE_T          ValueSize;
+    PWM_VALUE_DESTRUCTOR Destructor;
+};
+
+#define WMP_LOCK_FLAG_POOL     0x01  /* allocated by the library: destroy frees it */
+
+/* What a lock call fills in. Zero-initialised it is disarmed. */
+struct _WM_GUARD {
+    PWM_LOCK_HEADER Lock;        /* NULL when disarmed                               */
+    PVOID           Thread;      /* the acquiring thread                             */
+    KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
+    KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
+    UCHAR           Mode;        /* kind-specific (shared / exclusive, ...)           */
+    UCHAR           Reserved;
+    NTSTATUS        Status;      /* outcome of the last lock call on this guard       */
+};
+
+/* --- Generic core (src/lock.c). Typed layers call these; drivers normally use
+ *     the typed functions generated by WM_DECLARE_*_TYPE. ------------------- */
+
+/* Allocates (nonpaged, tag WM_TAG_LOCK) and initialises a lock of kind Ops
+ * holding a copy of Initial (ValueSize bytes; NULL Initial = zeroed value).
+ * ObjectSize/ValueOffset describe the typed storage layout.
+ * Returns STATUS_SUCCESS, STATUS_WM_INVALID_PARAMETER, STATUS_WM_INVALID_SIZE,
+ * STATUS_WM_IRQL_TOO_HIGH (above DISPATCH_LEVEL), STATUS_WM_POOL_ALLOCATION_FAILED. */
+_IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
+NTSTATUS WmpLockCreate(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset,
+                       _In_ SIZE_T ValueSize, _In_reads_bytes_opt_(ValueSize) const VOID *Initial,
+                       _In_opt_ PWM_VALUE_DESTRUCTOR Destructor, _Outptr_ PWM_LOCK_HEADER *Lock);
+
+/* Initialises a lock in caller storage (no allocation; destroy frees nothing). */
+_IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
+NTSTATUS WmpLockInitialize(_In_ PCWM_LOCK_OPS Ops, _Out_writes_bytes_(ObjectSize) PVOID Storage,
+                           _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset, _In_ SIZE_T ValueSize,
+                           _In_reads_bytes_opt_(ValueSize) const VOID *Initial,
+                           _In_opt_ PWM_VALUE_DESTRUCTOR Destructor);
+
+/* Acquires Lock and arms Guard. Timeout as WM_LOCK_OPS.Acquire. Guard is
+ * always written: disarmed, with Status set, on failure. Returns the status. */
+_IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
+NTSTATUS WmpLockAcquire(_In_opt_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout,
+                        _In_ BOOLEAN Try, _Out_ PWM_GUARD Guard);
+
+/* Pointer to the value of a lock (for typed layers). */
+WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
+{
+    return (PUCHAR)Lock + Lock->ValueOffset;
+}
+
+/*
+ * WmUnlock
+ *
+ * Releases the lock Guard holds and disarms Guard. Like dropping the seed's
+ * guard, it does not check IRQL (the scope-exit path costs what the raw
+ * release costs): call it at the IRQL the kind's release requires, or use
+ * WmUnlockSafe.
+ * Returns STATUS_SUCCESS, STATUS_WM_INVALID_PARAMETER (NULL Guard),
+ * STATUS_WM_NOT_LOCKED (not armed: nothing released), STATUS_WM_NOT_OWNER.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WmUnlock(_Inout_opt_ PWM_GUARD Guard);
+
+/*
+ * WmUnlockSafe
+ *
+ * As WmUnlock, but first checks that the current IRQL allows the release
+ * (KMUTEX: <= DISPATCH_LEVEL and on the same side of DISPATCH_LEVEL as the
+ * acquisition; FAST_MUTEX: exactly APC_LEVEL). On a wrong IRQL it returns
+ * STATUS_WM_IRQL_TOO_HIGH, STATUS_WM_IRQL_NOT_APC_LEVEL or
+ * STATUS_WM_IRQL_MISMATCH and the lock stays held; lower or raise the IRQL and
+ * call it again. Safe to call at any IRQL.
+ */
+_IRQL_requires_max_(HIGH_LEVEL)
+NTSTATUS WmUnlockSafe(_Inout_opt_ PWM_GUARD Guard);
+
+/* Runs the destructor (if any) and frees a library-allocated lock; caller
+ * storage is left deinitialised. STATUS_WM_MUTEX_HELD while held. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WmpLockDestroy(_In_opt_ PWM_LOCK_HEADER Lock);
+
+/* Copies the value out (ValueSize must equal the stored size) and frees the
+ * lock without running the destructor. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WmpLockIntoInner(_In_opt_ PWM_LOCK_HEADER Lock, _Out_writes_bytes_all_(ValueSize) PVOID Value,
+                          _In_ SIZE_T ValueSize);
+
+/* Moves the value into its own pool block (tag WM_TAG_VALUE, free it with
+ * WmFreeValue) and frees the lock without running the destructor. On
+ * allocation failure the lock is left intact. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WmpLockIntoPool(_In_opt_ PWM_LOCK_HEADER Lock, _In_ SIZE_T ValueSize,
+                         _Outptr_ PVOID *Value);
+
+/* TRUE when the calling thread holds Lock (exclusive kinds). For assertions. */
+BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
+
+/* ------------------------------------------------------------------------- *
+ * Typed layer generator.
+ *
+ * WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, LockObjectType, Ops) declares, for
+ * one value type T, WDK-style names (types UPPER_CASE, functions PascalCase):
+ *   TYPE              a handle (pass by value; a handle of another type is a
+ *                     compile error)
+ *   TYPE_STORAGE      the lock object with the value inline, for caller storage
+ *                     (device extension, driver global, own nonpaged block)
+ *   TYPE_GUARD        { WM_GUARD Base; T *Value; } — Value is NULL unless armed
+ *   PrefixCreate, PrefixInitialize, PrefixLock, PrefixLockTimeout,
+ *   PrefixTryLock, PrefixUnlock, PrefixUnlockSafe, PrefixDestroy,
+ *   PrefixIntoInner, PrefixIntoPool
+ * Each kind header wraps it (WM_DECLARE_KMUTEX_TYPE, ...).
+ * ------------------------------------------------------------------------- */
+#define WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, LockObjectType, Ops)                  \
+    typedef struct _##TYPE##_STORAGE {                                               \
+        LockObjectType Lock;                                                         \
+        T Value;                                                                     \
+    } TYPE##_STORAGE;                                                                \
+    typedef struct _##TYPE { TYPE##_STORAGE *Object; } TYPE;                         \
+    typedef struct _##TYPE##_GUARD { WM_GUARD Base; T *Value; } TYPE##_GUARD;        \
+                                                                                     \
+    WM_GENERATED NTSTATUS Prefix##Create(TYPE *Mutex, const T *Initial,                 \
+                                      PWM_VALUE_DESTRUCTOR Destructor)               \
+    {                                                                                \
+        PWM_LOCK_HEADER Lock_;                                                       \
+        NTSTATUS Status_;                                                            \
+        if (Mutex == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Mutex->Object = NULL;                                                        \
+        Status_ = WmpLockCreate((Ops), sizeof(TYPE##_STORAGE),                       \
+                                offsetof(TYPE##_STORAGE, Value), sizeof(T),          \
+                                Initial, Destructor, &Lock_);                        \
+        if (NT_SUCCESS(Status_)) Mutex->Object = (TYPE##_STORAGE *)(PVOID)Lock_;     \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##Initialize(TYPE##_STORAGE *Storage, const T *Initial, \
+                                          PWM_VALUE_DESTRUCTOR Destructor, TYPE *Mutex) \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Mutex == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Mutex->Object = NULL;                                                        \
+        Status_ = WmpLockInitialize((Ops), Storage, sizeof(TYPE##_STORAGE),          \
+                                    offsetof(TYPE##_STORAGE, Value), sizeof(T),      \
+                                    Initial, Destructor);                            \
+        if (NT_SUCCESS(Status_)) Mutex->Object = Storage;                            \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS WmpAcquire_##TYPE(TYPE Mutex, PLARGE_INTEGER Timeout,         \
+                                         BOOLEAN Try, TYPE##_GUARD *Guard)           \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Status_ = WmpLockAcquire(Mutex.Object ? &Mutex.Object->Lock.Header : NULL,   \
+                                 Timeout, Try, &Guard->Base);                        \
+        Guard->Value = (Status_ == STATUS_SUCCESS) ? &Mutex.Object->Value : NULL;    \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##Lock(TYPE Mutex, TYPE##_GUARD *Guard)                 \
+    {                                                                                \
+        return WmpAcquire_##TYPE(Mutex, NULL, FALSE, Guard);                         \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##LockTimeout(TYPE Mutex, LONGLONG Timeout,             \
+                                           TYPE##_GUARD *Guard)                      \
+    {                                                                                \
+        LARGE_INTEGER Due_;                                                          \
+        Due_.QuadPart = Timeout;                                                     \
+        return WmpAcquire_##TYPE(Mutex, &Due_, FALSE, Guard);                        \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##TryLock(TYPE Mutex, TYPE##_GUARD *Guard)              \
+    {                                                                                \
+        LARGE_INTEGER Due_;                                                          \
+        Due_.QuadPart = 0;                                                           \
+        return WmpAcquire_##TYPE(Mutex, &Due_, TRUE, Guard);                         \
+    }                                                                                \
+    WM_GENERATED NTSTATUS WmpUnlock_##TYPE(TYPE##_GUARD *Guard)                         \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Status_ = WmUnlock(&Guard->Base);                                            \
+        if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                          \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##Unlock(TYPE##_GUARD *Guard)                           \
+    {                                                                                \
+        return WmpUnlock_##TYPE(Guard);                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##UnlockSafe(TYPE##_GUARD *Guard)                       \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Status_ = WmUnlockSafe(&Guard->Base);                                        \
+        if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                          \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED VOID WmpGuardCleanup_##TYPE(TYPE##_GUARD *Guard)                       \
+    {                                                                                \
+        /* Scope exit cannot report: a disarmed guard is a no-op by design. */       \
+        if (Guard->Base.Lock != NULL) (VOID)WmpUnlock_##TYPE(Guard);                 \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##Destroy(TYPE *Mutex)                                  \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Mutex == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Status_ = WmpLockDestroy(Mutex->Object ? &Mutex->Object->Lock.Header : NULL);\
+        if (NT_SUCCESS(Status_)) Mutex->Object = NULL;                               \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##IntoInner(TYPE *Mutex, T *Value)                      \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        if (Mutex == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
+        Status_ = WmpLockIntoInner(Mutex->Object ? &Mutex->Object->Lock.Header : NULL,\
+                                   Value, sizeof(T));                                \
+        if (NT_SUCCESS(Status_)) Mutex->Object = NULL;                               \
+        return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED NTSTATUS Prefix##IntoPool(TYPE *Mutex, T **Value)                      \
+    {                                                                                \
+        NTSTATUS Status_;                                                            \
+        PVOID Moved_ = NULL;                                                         \
+        if (Mutex == NULL || Value == NULL) return STATUS_WM_INVALID_PARAMETER;      \
+        *Value = NULL;                                                               \
+        Status_ = WmpLockIntoPool(Mutex->Object ? &Mutex->Object->Lock.Header : NULL,\
+                                  sizeof(T), &Moved_);                               \
+        if (NT_SUCCESS(Status_)) { Mutex->Object = NULL; *Value = (T *)Moved_; }     \
+        return Status_;                                                              \
+    }                                                                                \
+    typedef int WmpDeclared_##TYPE /* swallows the trailing semicolon */
+
+/* ------------------------------------------------------------------------- *
+ * Scoped release.
+ *
+ * Portable block form (GCC, clang and MSVC):
+ *
+ *     NTSTATUS Status;
+ *     WM_WITH_LOCK(COUNTER_MUTEX, Guard, Status, CounterMutexLock(Counter, &Guard)) {
+ *         *Guard.Value += 1;
+ *         if (*Guard.Value > 10) WM_LEAVE;     // never return/break/goto here
+ *     } WM_END_WITH_LOCK(COUNTER_MUTEX, Guard);
+ *     // Status says whether the body ran (STATUS_SUCCESS) and why not.
+ *
+ * The body runs only when the lock call returned STATUS_SUCCESS, and the lock
+ * is released however the body ends (cleanup attribute on GCC/clang,
+ * __try/__finally on MSVC, where WM_LEAVE is __leave).
+ *
+ * GCC/clang only: declare-and-lock with release at scope exit, Linux style:
+ *
+ *     COUNTER_MUTEX_GUARD Guard WM_AUTO_UNLOCK(COUNTER_MUTEX) = { 0 };
+ *     Status = CounterMutexLock(Counter, &Guard);
+ *     if (Status != STATUS_SUCCESS) return Status;
+ *     *Guard.Value += 1;        // released on every return path below
+ *
+ * On MSVC WM_AUTO_UNLOCK deliberately does not compile (expanding to nothing
+ * would compile and silently never release): use WM_WITH_LOCK there.
+ * ------------------------------------------------------------------------- */
+#if WM_HAS_CLEANUP_ATTRIBUTE
+#define WM_AUTO_UNLOCK(TYPE) __attribute__((cleanup(WmpGuardCleanup_##TYPE)))
+#define WM_WITH_LOCK(TYPE, Guard, StatusVar, LockCall)                               \
+    {                                                                                \
+        TYPE##_GUARD Guard WM_AUTO_UNLOCK(TYPE) = { { NULL, NULL, 0, 0, 0, 0, 0 }, NULL }; \
+        (StatusVar) = (LockCall);                                                    \
+        if ((StatusVar) == STATUS_SUCCESS) do {
+#define WM_END_WITH_LOCK(TYPE, Guard)                                                \
+        } while (0);                                                                 \
+    }
+#define WM_LEAVE break
+#elif defined(_MSC_VER)
+#define WM_AUTO_UNLOCK(TYPE) WM_AUTO_UNLOCK_needs_gcc_or_clang_use_WM_WITH_LOCK
+#define WM_WITH_LOCK(TYPE, Guard, StatusVar, LockCall)                               \
+    {                                                                                \
+        TYPE##_GUARD Guard = { { NULL, NULL, 0, 0, 0, 0, 0 }, NULL };                \
+        (StatusVar) = (LockCall);                                                    \
+        if ((StatusVar) == STATUS_SUCCESS) __try {
+#define WM_END_WITH_LOCK(TYPE, Guard)                                                \
+        } __finally { (VOID)WmpUnlock_##TYPE(&Guard); }                                  \
+    }
+#define WM_LEAVE __leave
+#else
+#error "wdk-mutex: scoped release needs GCC, clang or MSVC"
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WDKMUTEX_LOCK_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     Umbrella header: every primitive of the library.
+ * ENVIRONMENT: Kernel mode.
+ */
+#ifndef WDKMUTEX_WDKMUTEX_H
+#define WDKMUTEX_WDKMUTEX_H
+
+#include "compiler.h"
+#include "status.h"
+#include "pool.h"
+#include "lock.h"
+#include "kmutex.h"
+#include "fast_mutex.h"
+
+#endif /* WDKMUTEX_WDKMUTEX_H */

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     The generic core of every data-owning lock: creation in pool or
+ *              caller storage, acquisition with owner bookkeeping, guarded
+ *              release, destroy, into-inner and into-pool. Kind-specific work
+ *              goes through the kind's WM_LOCK_OPS.
+ * ENVIRONMENT: Kernel mode.
+ */
+#include "wmp.h"
+
+/* ------------------------------------------------------------------------ */
+/* Creation                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static NTSTATUS
+WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset,
+               _In_ SIZE_T ValueSize)
+{
+    /* The typed layer computes these with sizeof/offsetof; the checks guard
+     * direct callers of the core against zero sizes and overflow. */
+    if (ValueSize == 0 || ValueOffset < Ops->ObjectSize || ValueOffset > 0xFFFF) {
+        return STATUS_WM_INVALID_SIZE;
+    }
+    if (ValueSize > ((SIZE_T)-1) - ValueOffset || ValueOffset + ValueSize > ObjectSize) {
+        return STATUS_WM_INVALID_SIZE;
+    }
+    return STATUS_SUCCESS;
+}
+
+static VOID
+WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T ValueOffset,
+         _In_ SIZE_T ValueSize, _In_opt_ const VOID *Initial,
+         _In_opt_ PWM_VALUE_DESTRUCTOR Destructor, _In_ UCHAR Flags)
+{
+    Lock->Owner = NULL;
+    Lock->Ops = Ops;
+    Lock->Depth = 0;
+    Lock->ValueOffset = (USHORT)ValueOffset;
+    Lock->Flags = Flags;
+    Lock->ValueSize = ValueSize;
+    Lock->Destructor = Destructor;
+    Ops->Initialize(Lock);
+
+    /* Copy the caller's value in: the caller's copy may be on its stack. */
+    if (Initial != NULL) {
+        RtlCopyMemory(WmpLockValue(Lock), Initial, ValueSize);
+    }
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockCreate(PCWM_LOCK_OPS Ops, SIZE_T ObjectSize, SIZE_T ValueOffset, SIZE_T ValueSize,
+              const VOID *Initial, PWM_VALUE_DESTRUCTOR Destructor, PWM_LOCK_HEADER *Lock)
+{
+    PWM_LOCK_HEADER Object;
+    NTSTATUS Status;
+
+    if (Lock == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    *Lock = NULL;
+    if (Ops == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+
+    /* One nonpaged block holds the kernel object and the value (zeroed). */
+    Object = (PWM_LOCK_HEADER)WmpAllocate(ObjectSize, WM_TAG_LOCK);
+    if (Object == NULL) {
+        return STATUS_WM_POOL_ALLOCATION_FAILED;
+    }
+    WmpSetUp(Ops, Object, ValueOffset, ValueSize, Initial, Destructor, WMP_LOCK_FLAG_POOL);
+    *Lock = Object;
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T ValueOffset,
+                  SIZE_T ValueSize, const VOID *Initial, PWM_VALUE_DESTRUCTOR Destructor)
+{
+    NTSTATUS Status;
+
+    if (Ops == NULL || Storage == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    /* Kernel dispatcher objects must be 8-byte aligned on 64-bit (§2). */
+    if (((ULONG_PTR)Storage & (sizeof(PVOID) - 1)) != 0) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    RtlZeroMemory(Storage, ObjectSize);
+    WmpSetUp(Ops, (PWM_LOCK_HEADER)Storage, ValueOffset, ValueSize, Initial, Destructor, 0);
+    return STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Acquire and release                                                      */
+/* ------------------------------------------------------------------------ */
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockAcquire(PWM_LOCK_HEADER Lock, PLARGE_INTEGER Timeout, BOOLEAN Try, PWM_GUARD Guard)
+{
+    NTSTATUS Status;
+    PVOID Thread;
+
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    /* Written first so a failed call always leaves a disarmed guard. */
+    Guard->Lock = NULL;
+    Guard->Thread = NULL;
+    Guard->OldIrql = PASSIVE_LEVEL;
+    Guard->AcquireIrql = PASSIVE_LEVEL;
+    Guard->Mode = 0;
+    Guard->Reserved = 0;
+
+    if (Lock == NULL || Lock->Ops == NULL) {
+        Status = STATUS_WM_NOT_INITIALIZED;
+    } else {
+        Thread = WmpCurrentThread();
+        if (Lock->Ops->Recursive == FALSE && WmpIsOwner(Lock, Thread)) {
+            /* The kernel would deadlock this thread on itself. */
+            Status = STATUS_WM_RECURSIVE_ACQUIRE;
+        } else {
+            Status = Lock->Ops->Acquire(Lock, Timeout, Try, Guard);
+            if (Status == STATUS_SUCCESS) {
+                /* Depth and Owner are only written by the owner, under the lock. */
+                if (Lock->Depth++ == 0) {
+                    WmpStorePointerRelaxed(&Lock->Owner, Thread);
+                }
+                Guard->Thread = Thread;
+                Guard->Lock = Lock;
+            }
+        }
+    }
+    Guard->Status = Status;
+    return Status;
+}
+
+/* Checks shared by both unlock forms; returns the lock when Guard may release it. */
+static NTSTATUS
+WmpCheckGuard(_In_opt_ PWM_GUARD Guard)
+{
+    PWM_LOCK_HEADER Lock;
+    PVOID Thread;
+
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    Lock = Guard->Lock;
+    if (Lock == NULL) {
+        return STATUS_WM_NOT_LOCKED;
+    }
+    Thread = WmpCurrentThread();
+    /* The second test catches a copy of a guard whose lock was already released. */
+    if (Guard->Thread != Thread || !WmpIsOwner(Lock, Thread)) {
+        return STATUS_WM_NOT_OWNER;
+    }
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmUnlock(PWM_GUARD Guard)
+{
+    PWM_LOCK_HEADER Lock;
+    NTSTATUS Status;
+
+    Status = WmpCheckGuard(Guard);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    Lock = Guard->Lock;
+
+    /* Give up ownership before the kernel release: once released, another
+     * thread may acquire and record itself as owner. */
+    if (--Lock->Depth == 0) {
+        WmpStorePointerRelaxed(&Lock->Owner, NULL);
+    }
+    Lock->Ops->Release(Lock, Guard);
+    Guard->Lock = NULL;
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmUnlockSafe(PWM_GUARD Guard)
+{
+    NTSTATUS Status;
+
+    Status = WmpCheckGuard(Guard);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    /* A wrong IRQL leaves the lock held so the caller can fix it and retry. */
+    Status = Guard->Lock->Ops->CheckReleaseIrql(Guard);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    return WmUnlock(Guard);
+}
+
+BOOLEAN
+WmIsLockOwnedByCurrentThread(PWM_LOCK_HEADER Lock)
+{
+    return Lock != NULL && WmpIsOwner(Lock, WmpCurrentThread());
+}
+
+/* ------------------------------------------------------------------------ */
+/* Teardown                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Common preconditions of destroy, into-inner and into-pool. */
+static NTSTATUS
+WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock)
+{
+    if (Lock == NULL || Lock->Ops == NULL) {
+        return STATUS_WM_NOT_INITIALIZED;
+    }
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* Freeing a held lock would leave its holder with a dangling guard. */
+    if (WmpLoadPointerRelaxed(&Lock->Owner) != NULL) {
+        return STATUS_WM_MUTEX_HELD;
+    }
+    return STATUS_SUCCESS;
+}
+
+static VOID
+WmpRelease(_Inout_ PWM_LOCK_HEADER Lock)
+{
+    if (Lock->Ops->Delete != NULL) {
+        Lock->Ops->Delete(Lock);
+    }
+    if ((Lock->Flags & WMP_LOCK_FLAG_POOL) != 0) {
+        WmpFree(Lock, WM_TAG_LOCK);
+    } else {
+        /* Caller storage stays; mark it so a stale handle is refused. */
+        Lock->Ops = NULL;
+    }
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockDestroy(PWM_LOCK_HEADER Lock)
+{
+    NTSTATUS Status;
+
+    Status = WmpCheckTeardown(Lock);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    if (Lock->Destructor != NULL) {
+        Lock->Destructor(WmpLockValue(Lock));
+    }
+    WmpRelease(Lock);
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockIntoInner(PWM_LOCK_HEADER Lock, PVOID Value, SIZE_T ValueSize)
+{
+    NTSTATUS Status;
+
+    if (Value == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    Status = WmpCheckTeardown(Lock);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    if (ValueSize != Lock->ValueSize) {
+        return STATUS_WM_INVALID_SIZE;
+    }
+    /* The value moves to the caller, so its destructor is not run. */
+    RtlCopyMemory(Value, WmpLockValue(Lock), ValueSize);
+    WmpRelease(Lock);
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockIntoPool(PWM_LOCK_HEADER Lock, SIZE_T ValueSize, PVOID *Value)
+{
+    NTSTATUS Status;
+    PVOID Block;
+
+    if (Value == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    *Value = NULL;
+    Status = WmpCheckTeardown(Lock);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    if (ValueSize != Lock->ValueSize) {
+        return STATUS_WM_INVALID_SIZE;
+    }
+    /* Allocate before touching the lock, so a failure loses nothing. */
+    Block = WmpAllocate(ValueSize, WM_TAG_VALUE);
+    if (Block == NULL) {
+        return STATUS_WM_POOL_ALLOCATION_FAILED;
+    }
+    RtlCopyMemory(Block, WmpLockValue(Lock), ValueSize);
+    WmpRelease(Lock);
+    *Value = Block;
+    return STATUS_SUCCESS;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     Private declarations shared by the library's source files
+ *              (and by the tests, for the few hooks marked "tests").
+ * ENVIRONMENT: Kernel mode.
+ */
+#ifndef WDKMUTEX_WMP_H
+#define WDKMUTEX_WMP_H
+
+#include <wdkmutex/wdkmutex.h>
+
+/* --- Pool (pool.c) --------------------------------------------------------- */
+
+/* Nonpaged, zeroed. NULL on failure, on Size 0, or above DISPATCH_LEVEL. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PVOID WmpAllocate(_In_ SIZE_T Size, _In_ ULONG Tag);
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID WmpFree(_In_ PVOID Block, _In_ ULONG Tag);
+
+/* --- Optional DDIs (pool.c) ------------------------------------------------ *
+ * Looked up by name with MmGetSystemRoutineAddress, never imported: Windows
+ * refuses to load a driver whose imports the running kernel lacks. */
+typedef enum _WMP_ROUTINE {
+    WmpRoutineExAllocatePool2 = 0,
+    WmpRoutineExTryToAcquireFastMutex,
+    WmpRoutineCount
+} WMP_ROUTINE;
+
+/* The routine's address, or NULL when the kernel does not export it (or when
+ * it has not been resolved yet and the caller is above PASSIVE_LEVEL). */
+PVOID WmpGetRoutine(_In_ WMP_ROUTINE Routine);
+
+/* Tests: forget resolved addresses so a hidden routine is looked up again. */
+VOID WmpResetRoutineCache(VOID);
+
+typedef PVOID (NTAPI WMP_EX_ALLOCATE_POOL2)(_In_ ULONG64 Flags, _In_ SIZE_T NumberOfBytes, _In_ ULONG Tag);
+typedef BOOLEAN (FASTCALL WMP_EX_TRY_TO_ACQUIRE_FAST_MUTEX)(_Inout_ PFAST_MUTEX FastMutex);
+
+/* --- Lock core (lock.c) ---------------------------------------------------- */
+
+WM_INLINE PVOID WmpCurrentThread(VOID)
+{
+    return (PVOID)KeGetCurrentThread();
+}
+
+/* Owner bookkeeping for exclusive kinds, done by the core after Acquire and
+ * before Release so every kind gets recursion and ownership checks alike. */
+WM_INLINE BOOLEAN WmpIsOwner(_In_ PWM_LOCK_HEADER Lock, _In_ PVOID Thread)
+{
+    return WmpLoadPointerRelaxed(&Lock->Owner) == Thread;
+}
+
+#endif /* WDKMUTEX_WMP_H */
