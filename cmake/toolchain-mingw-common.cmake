@@ -28,3 +28,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # memcmp calls, and ntoskrnl exports all four.
 set(WM_KERNEL_C_FLAGS "-isystem ${WM_DDK_INCLUDE_DIR} -fno-stack-protector -mno-stack-arg-probe")
 set(CMAKE_C_FLAGS_INIT "${WM_KERNEL_C_FLAGS}")
+
+# CMake's Windows-GNU default links kernel32, user32, ... into every binary; a
+# driver must not silently resolve a symbol from a user-mode DLL.
+set(CMAKE_C_STANDARD_LIBRARIES "" CACHE STRING "Kernel drivers link ntoskrnl (and hal) only")

@@ -19,7 +19,8 @@ WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T Value
 {
     /* The typed layer computes these with sizeof/offsetof; the checks guard
      * direct callers of the core against zero sizes and overflow. */
-    if (ValueSize == 0 || ValueOffset < Ops->ObjectSize || ValueOffset > 0xFFFF) {
+    if (ValueSize == 0 || ValueSize > 0xFFFFFFFFUL || ValueOffset < Ops->ObjectSize ||
+        ValueOffset > 0xFFFF) {
         return STATUS_WM_INVALID_SIZE;
     }
     if (ValueSize > ((SIZE_T)-1) - ValueOffset || ValueOffset + ValueSize > ObjectSize) {
@@ -36,9 +37,10 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
     Lock->Owner = NULL;
     Lock->Ops = Ops;
     Lock->Depth = 0;
+    Lock->SharedHolders = 0;
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;
-    Lock->ValueSize = ValueSize;
+    Lock->ValueSize = (ULONG)ValueSize;
     Lock->Destructor = Destructor;
     Ops->Initialize(Lock);
 
@@ -115,6 +117,14 @@ _Use_decl_annotations_
 NTSTATUS
 WmpLockAcquire(PWM_LOCK_HEADER Lock, PLARGE_INTEGER Timeout, BOOLEAN Try, PWM_GUARD Guard)
 {
+    return WmpLockAcquireMode(Lock, WMP_GUARD_EXCLUSIVE, Timeout, Try, Guard);
+}
+
+_Use_decl_annotations_
+NTSTATUS
+WmpLockAcquireMode(PWM_LOCK_HEADER Lock, UCHAR Mode, PLARGE_INTEGER Timeout, BOOLEAN Try,
+                   PWM_GUARD Guard)
+{
     NTSTATUS Status;
     PVOID Thread;
 
@@ -126,21 +136,25 @@ WmpLockAcquire(PWM_LOCK_HEADER Lock, PLARGE_INTEGER Timeout, BOOLEAN Try, PWM_GU
     Guard->Thread = NULL;
     Guard->OldIrql = PASSIVE_LEVEL;
     Guard->AcquireIrql = PASSIVE_LEVEL;
-    Guard->Mode = 0;
+    Guard->Mode = Mode;
     Guard->Reserved = 0;
 
     if (Lock == NULL || Lock->Ops == NULL) {
         Status = STATUS_WM_NOT_INITIALIZED;
+    } else if (Mode != WMP_GUARD_EXCLUSIVE && Mode != WMP_GUARD_SHARED) {
+        Status = STATUS_WM_INVALID_PARAMETER;
     } else {
         Thread = WmpCurrentThread();
-        if (Lock->Ops->Recursive == FALSE && WmpIsOwner(Lock, Thread)) {
+        if (!Lock->Ops->Recursive && WmpIsOwner(Lock, Thread)) {
             /* The kernel would deadlock this thread on itself. */
             Status = STATUS_WM_RECURSIVE_ACQUIRE;
         } else {
             Status = Lock->Ops->Acquire(Lock, Timeout, Try, Guard);
             if (Status == STATUS_SUCCESS) {
-                /* Depth and Owner are only written by the owner, under the lock. */
-                if (Lock->Depth++ == 0) {
+                if (Mode == WMP_GUARD_SHARED) {
+                    InterlockedIncrement(&Lock->SharedHolders);
+                } else if (Lock->Depth++ == 0) {
+                    /* Depth and Owner are only written by the owner, under the lock. */
                     WmpStorePointerRelaxed(&Lock->Owner, Thread);
                 }
                 Guard->Thread = Thread;
@@ -167,8 +181,11 @@ WmpCheckGuard(_In_opt_ PWM_GUARD Guard)
         return STATUS_WM_NOT_LOCKED;
     }
     Thread = WmpCurrentThread();
-    /* The second test catches a copy of a guard whose lock was already released. */
-    if (Guard->Thread != Thread || !WmpIsOwner(Lock, Thread)) {
+    if (Guard->Thread != Thread) {
+        return STATUS_WM_NOT_OWNER;
+    }
+    /* Catches a copy of an exclusive guard whose lock was already released. */
+    if (Guard->Mode == WMP_GUARD_EXCLUSIVE && !WmpIsOwner(Lock, Thread)) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -189,7 +206,9 @@ WmUnlock(PWM_GUARD Guard)
 
     /* Give up ownership before the kernel release: once released, another
      * thread may acquire and record itself as owner. */
-    if (--Lock->Depth == 0) {
+    if (Guard->Mode == WMP_GUARD_SHARED) {
+        InterlockedDecrement(&Lock->SharedHolders);
+    } else if (--Lock->Depth == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, NULL);
     }
     Lock->Ops->Release(Lock, Guard);
@@ -236,7 +255,8 @@ WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock)
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* Freeing a held lock would leave its holder with a dangling guard. */
-    if (WmpLoadPointerRelaxed(&Lock->Owner) != NULL) {
+    if (WmpLoadPointerRelaxed(&Lock->Owner) != NULL ||
+        WmpLoadLongAcquire(&Lock->SharedHolders) != 0) {
         return STATUS_WM_MUTEX_HELD;
     }
     return STATUS_SUCCESS;

@@ -73,17 +73,23 @@ typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
 
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
-    PVOID           Owner;       /* thread holding it (exclusive kinds), else NULL  */
-    PCWM_LOCK_OPS   Ops;         /* the kind                                        */
-    LONG            Depth;       /* recursion depth of Owner (written by Owner)     */
-    USHORT          ValueOffset; /* offset of the value from the header             */
-    UCHAR           Flags;       /* WMP_LOCK_FLAG_*                                 */
+    PVOID           Owner;         /* thread holding it exclusively, else NULL        */
+    PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
+    LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
+    LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
+    ULONG           ValueSize;
+    USHORT          ValueOffset;   /* offset of the value from the header              */
+    UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
     UCHAR           Reserved;
-    SIZE_T          ValueSize;
     PWM_VALUE_DESTRUCTOR Destructor;
 };
 
 #define WMP_LOCK_FLAG_POOL     0x01  /* allocated by the library: destroy frees it */
+
+/* WM_GUARD.Mode: exclusive guards get owner/recursion bookkeeping from the
+ * core; shared guards are only counted (SharedHolders). */
+#define WMP_GUARD_EXCLUSIVE    0
+#define WMP_GUARD_SHARED       1
 
 /* What a lock call fills in. Zero-initialised it is disarmed. */
 struct _WM_GUARD {
@@ -94,6 +100,12 @@ struct _WM_GUARD {
     UCHAR           Mode;        /* kind-specific (shared / exclusive, ...)           */
     UCHAR           Reserved;
     NTSTATUS        Status;      /* outcome of the last lock call on this guard       */
+    /* Per-acquisition kernel state some kinds need (the in-stack queued spin
+     * lock's handle). A guard must therefore not be copied or moved while armed. */
+    union {
+        KLOCK_QUEUE_HANDLE Queue;
+        ULONG_PTR          Words[3];
+    } KindData;
 };
 
 /* --- Generic core (src/lock.c). Typed layers call these; drivers normally use
@@ -121,6 +133,13 @@ NTSTATUS WmpLockInitialize(_In_ PCWM_LOCK_OPS Ops, _Out_writes_bytes_(ObjectSize
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
 NTSTATUS WmpLockAcquire(_In_opt_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout,
                         _In_ BOOLEAN Try, _Out_ PWM_GUARD Guard);
+
+/* As WmpLockAcquire with a mode (WMP_GUARD_EXCLUSIVE or WMP_GUARD_SHARED) that
+ * the kind's Acquire reads from Guard->Mode. */
+_IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
+NTSTATUS WmpLockAcquireMode(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode,
+                            _In_opt_ PLARGE_INTEGER Timeout, _In_ BOOLEAN Try,
+                            _Out_ PWM_GUARD Guard);
 
 /* Pointer to the value of a lock (for typed layers). */
 WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
@@ -335,7 +354,7 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
 #define WM_AUTO_UNLOCK(TYPE) __attribute__((cleanup(WmpGuardCleanup_##TYPE)))
 #define WM_WITH_LOCK(TYPE, Guard, StatusVar, LockCall)                               \
     {                                                                                \
-        TYPE##_GUARD Guard WM_AUTO_UNLOCK(TYPE) = { { NULL, NULL, 0, 0, 0, 0, 0 }, NULL }; \
+        TYPE##_GUARD Guard WM_AUTO_UNLOCK(TYPE) = { 0 }; \
         (StatusVar) = (LockCall);                                                    \
         if ((StatusVar) == STATUS_SUCCESS) do {
 #define WM_END_WITH_LOCK(TYPE, Guard)                                                \
@@ -346,7 +365,7 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
 #define WM_AUTO_UNLOCK(TYPE) WM_AUTO_UNLOCK_needs_gcc_or_clang_use_WM_WITH_LOCK
 #define WM_WITH_LOCK(TYPE, Guard, StatusVar, LockCall)                               \
     {                                                                                \
-        TYPE##_GUARD Guard = { { NULL, NULL, 0, 0, 0, 0, 0 }, NULL };                \
+        TYPE##_GUARD Guard = { 0 };                \
         (StatusVar) = (LockCall);                                                    \
         if ((StatusVar) == STATUS_SUCCESS) __try {
 #define WM_END_WITH_LOCK(TYPE, Guard)                                                \
