@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 #
-# wm_add_driver(<name> SOURCES <src>... [INCLUDE_DIRS <dir>...]
+# wm_add_driver(<name> [SOURCES] <src>... [INCLUDE_DIRS <dir>...]
 #               [DEFINITIONS <def>...] [NO_WARNINGS_AS_ERRORS])
 #
 # Builds <name>.sys: a WDM kernel driver (native subsystem, entry DriverEntry)
@@ -35,13 +35,13 @@ if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
 endif()
 
 # The mingw objdump reads PE on every host; the host's objdump may not.
-string(REGEX REPLACE "-gcc$" "" _wm_prefix "${CMAKE_C_COMPILER}")
 find_program(WM_OBJDUMP NAMES ${WM_TRIPLE}-objdump x86_64-w64-mingw32-objdump llvm-objdump
              HINTS /usr/bin)
 set(_WM_DRIVER_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(wm_add_driver name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_WARNINGS_AS_ERRORS" "" "SOURCES;INCLUDE_DIRS;DEFINITIONS")
+  list(APPEND ARG_SOURCES ${ARG_UNPARSED_ARGUMENTS})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "wm_add_driver(${name}): no SOURCES")
   endif()
@@ -49,7 +49,7 @@ function(wm_add_driver name)
   # import library is produced.
   add_library(${name} MODULE ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES
-    PREFIX "" SUFFIX ".sys"
+    PREFIX "" SUFFIX ".sys" DEFINE_SYMBOL ""
     C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_include_directories(${name} PRIVATE ${ARG_INCLUDE_DIRS})
   target_compile_definitions(${name} PRIVATE ${ARG_DEFINITIONS})
@@ -69,8 +69,13 @@ function(wm_add_driver name)
     -Wl,--disable-runtime-pseudo-reloc
     # Nothing is exported (ld would otherwise export every global).
     -Wl,--exclude-all-symbols
-    -Wl,--no-insert-timestamp)
-  target_link_libraries(${name} PRIVATE ${WM_DRIVER_LIBS})
+    -Wl,--no-insert-timestamp
+    # e.g. ld only warns when the entry symbol is missing.
+    -Wl,--fatal-warnings)
+  # Deferred to the end of the directory so the import libraries follow any
+  # archive the caller links later (GNU ld resolves left to right).
+  cmake_language(EVAL CODE "
+    cmake_language(DEFER CALL target_link_libraries ${name} PRIVATE ${WM_DRIVER_LIBS})")
   if(WM_OBJDUMP)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_COMMAND} -DWM_SYS=$<TARGET_FILE:${name}> -DWM_OBJDUMP=${WM_OBJDUMP}

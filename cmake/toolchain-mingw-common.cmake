@@ -27,6 +27,25 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # Builtins stay enabled on purpose: gcc/clang may emit memcpy/memset/memmove/
 # memcmp calls, and ntoskrnl exports all four.
 set(WM_KERNEL_C_FLAGS "-isystem ${WM_DDK_INCLUDE_DIR} -fno-stack-protector -mno-stack-arg-probe")
+# winnt.h (intrin-impl.h) declares InterlockedBitTestAndSet/Reset extern and
+# ddk/wdm.h then defines them static: clang gives every object file an
+# external copy (lld: duplicate symbol). Marking the intrin-impl.h versions as
+# already defined leaves only wdm.h's static inline ones, for gcc as well.
+string(APPEND WM_KERNEL_C_FLAGS
+  " -D__INTRINSIC_DEFINED_InterlockedBitTestAndSet"
+  " -D__INTRINSIC_DEFINED_InterlockedBitTestAndReset")
+# gcc >= 12 treats a constant address below 4 KiB as a null-pointer offset
+# and, at -O2, flags __readgsqword(0x188) (KeGetCurrentThread, inlined from
+# the mingw headers) with -Warray-bounds. Kernel code reads such addresses
+# on purpose; min-pagesize=0 turns the heuristic off (diagnostics only).
+if(CMAKE_C_COMPILER MATCHES "gcc$")
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
+                  OUTPUT_VARIABLE _wm_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  string(REGEX MATCH "^[0-9]+" _wm_gcc_major "${_wm_gcc_version}")
+  if(_wm_gcc_major AND _wm_gcc_major GREATER_EQUAL 12)
+    string(APPEND WM_KERNEL_C_FLAGS " --param=min-pagesize=0")
+  endif()
+endif()
 set(CMAKE_C_FLAGS_INIT "${WM_KERNEL_C_FLAGS}")
 
 # CMake's Windows-GNU default links kernel32, user32, ... into every binary; a

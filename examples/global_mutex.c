@@ -24,7 +24,7 @@ WM_DECLARE_FAST_MUTEX_TYPE(TOTAL_MUTEX, TotalMutex, ULONG);
 static TOTAL_MUTEX GlobalTotal;
 
 _Use_decl_annotations_
-VOID
+VOID NTAPI
 GlobalMutexWorker(PVOID Context)
 {
     ULONG Index;
@@ -58,7 +58,10 @@ RunWorkers(VOID)
         Status = PsCreateSystemThread(&Handle, THREAD_ALL_ACCESS, &Attributes, NULL, NULL,
                                       GlobalMutexWorker, NULL);
         if (NT_SUCCESS(Status)) {
-            Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, *PsThreadType, KernelMode,
+            /* No object type: *PsThreadType is a data import whose declaration
+             * differs between the WDK and mingw-w64 headers; KernelMode
+             * callers may pass NULL. */
+            Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, NULL, KernelMode,
                                                &Threads[Index], NULL);
             ZwClose(Handle);
         }
@@ -73,7 +76,7 @@ RunWorkers(VOID)
 }
 
 _Use_decl_annotations_
-VOID
+VOID NTAPI
 GlobalMutexUnload(PDRIVER_OBJECT DriverObject)
 {
     NTSTATUS Status;
@@ -85,7 +88,7 @@ GlobalMutexUnload(PDRIVER_OBJECT DriverObject)
 }
 
 _Use_decl_annotations_
-NTSTATUS
+NTSTATUS NTAPI
 DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NTSTATUS Status;

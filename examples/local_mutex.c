@@ -40,7 +40,7 @@ LocalScope(VOID)
 }
 
 _Use_decl_annotations_
-VOID
+VOID NTAPI
 LocalMutexUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
@@ -49,7 +49,7 @@ LocalMutexUnload(PDRIVER_OBJECT DriverObject)
 }
 
 _Use_decl_annotations_
-NTSTATUS
+NTSTATUS NTAPI
 DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNREFERENCED_PARAMETER(RegistryPath);

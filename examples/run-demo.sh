@@ -22,7 +22,7 @@ cmake -S "$root" -B "$build/cross-mingw64-gcc" \
 for ex in local_mutex global_mutex; do
   echo "=== $ex.sys under Wine's ntoskrnl"
   sys=$(find "$build/cross-mingw64-gcc" -name "example_$ex.sys" | head -n 1)
-  "$root/tests/driver/wine-driver.sh" "$sys" "$build/logs/demo-$ex.log" "wmdemo$ex" || rc=1
-  grep -a 'wdk-mutex example' "$build/logs/demo-$ex.log" | sed 's/.*\(wdk-mutex example\)/\1/' || rc=1
+  python3 "$root/tests/driver/run-wine.py" --demo "$sys" "$build/logs/demo-$ex.log" "wmdemo$ex" 120 \
+    --prefix "$build/wineprefix" || rc=1
 done
 exit $rc

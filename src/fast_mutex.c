@@ -80,4 +80,5 @@ const WM_LOCK_OPS WmFastMutexOps = {
     WmpFastMutexRelease,
     WmpFastMutexCheckReleaseIrql,
     NULL,
+    0,
 };

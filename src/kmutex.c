@@ -76,4 +76,5 @@ const WM_LOCK_OPS WmKMutexOps = {
     WmpKMutexRelease,
     WmpKMutexCheckReleaseIrql,
     NULL,
+    0,
 };

@@ -13,6 +13,19 @@
 /* Creation                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* The highest IRQL at which the kind's Initialize / Delete may run. */
+static KIRQL
+WmpSetupMaxIrql(_In_ PCWM_LOCK_OPS Ops)
+{
+    return (Ops->Flags & WMP_OPS_FLAG_SETUP_MAX_APC) != 0 ? APC_LEVEL : DISPATCH_LEVEL;
+}
+
+static KIRQL
+WmpTeardownMaxIrql(_In_ PCWM_LOCK_OPS Ops)
+{
+    return (Ops->Flags & WMP_OPS_FLAG_TEARDOWN_MAX_APC) != 0 ? APC_LEVEL : DISPATCH_LEVEL;
+}
+
 static NTSTATUS
 WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset,
                _In_ SIZE_T ValueSize)
@@ -65,7 +78,7 @@ WmpLockCreate(PCWM_LOCK_OPS Ops, SIZE_T ObjectSize, SIZE_T ValueOffset, SIZE_T V
     if (Ops == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+    if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
@@ -97,7 +110,7 @@ WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T Va
     if (((ULONG_PTR)Storage & (sizeof(PVOID) - 1)) != 0) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+    if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
@@ -141,7 +154,7 @@ WmpLockAcquireMode(PWM_LOCK_HEADER Lock, UCHAR Mode, PLARGE_INTEGER Timeout, BOO
 
     if (Lock == NULL || Lock->Ops == NULL) {
         Status = STATUS_WM_NOT_INITIALIZED;
-    } else if (Mode != WMP_GUARD_EXCLUSIVE && Mode != WMP_GUARD_SHARED) {
+    } else if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
         Status = STATUS_WM_INVALID_PARAMETER;
     } else {
         Thread = WmpCurrentThread();
@@ -149,15 +162,19 @@ WmpLockAcquireMode(PWM_LOCK_HEADER Lock, UCHAR Mode, PLARGE_INTEGER Timeout, BOO
             /* The kernel would deadlock this thread on itself. */
             Status = STATUS_WM_RECURSIVE_ACQUIRE;
         } else {
+            /* The kind may need the thread (shared kinds record their readers). */
+            Guard->Thread = Thread;
+            Guard->KindData.ReaderSlot = NULL;
             Status = Lock->Ops->Acquire(Lock, Timeout, Try, Guard);
-            if (Status == STATUS_SUCCESS) {
-                if (Mode == WMP_GUARD_SHARED) {
+            if (Status != STATUS_SUCCESS) {
+                Guard->Thread = NULL;
+            } else {
+                if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
                     InterlockedIncrement(&Lock->SharedHolders);
                 } else if (Lock->Depth++ == 0) {
                     /* Depth and Owner are only written by the owner, under the lock. */
                     WmpStorePointerRelaxed(&Lock->Owner, Thread);
                 }
-                Guard->Thread = Thread;
                 Guard->Lock = Lock;
             }
         }
@@ -184,8 +201,15 @@ WmpCheckGuard(_In_opt_ PWM_GUARD Guard)
     if (Guard->Thread != Thread) {
         return STATUS_WM_NOT_OWNER;
     }
-    /* Catches a copy of an exclusive guard whose lock was already released. */
-    if (Guard->Mode == WMP_GUARD_EXCLUSIVE && !WmpIsOwner(Lock, Thread)) {
+    /* Catches a copy of a guard whose lock was already released: an
+     * exclusive lock records its owner, a shared kind the reader slot each
+     * shared guard claimed (cleared at its release). */
+    if ((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_EXCLUSIVE) {
+        if (!WmpIsOwner(Lock, Thread)) {
+            return STATUS_WM_NOT_OWNER;
+        }
+    } else if (Guard->KindData.ReaderSlot != NULL &&
+               WmpLoadPointerRelaxed(Guard->KindData.ReaderSlot) != Thread) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -206,7 +230,7 @@ WmUnlock(PWM_GUARD Guard)
 
     /* Give up ownership before the kernel release: once released, another
      * thread may acquire and record itself as owner. */
-    if (Guard->Mode == WMP_GUARD_SHARED) {
+    if ((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
         InterlockedDecrement(&Lock->SharedHolders);
     } else if (--Lock->Depth == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, NULL);
@@ -251,7 +275,7 @@ WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock)
     if (Lock == NULL || Lock->Ops == NULL) {
         return STATUS_WM_NOT_INITIALIZED;
     }
-    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+    if (KeGetCurrentIrql() > WmpTeardownMaxIrql(Lock->Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* Freeing a held lock would leave its holder with a dangling guard. */

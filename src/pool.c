@@ -20,6 +20,17 @@ static LONG volatile WmpOutstanding;
 static const PCSTR WmpRoutineNames[WmpRoutineCount] = {
     "ExAllocatePool2",
     "ExTryToAcquireFastMutex",
+    "KeAcquireGuardedMutex",
+    "KeReleaseGuardedMutex",
+    "KeTryToAcquireGuardedMutex",
+    "KeTryToAcquireSpinLockAtDpcLevel",
+    "ExInitializePushLock",
+    "ExAcquirePushLockExclusiveEx",
+    "ExAcquirePushLockSharedEx",
+    "ExReleasePushLockExclusiveEx",
+    "ExReleasePushLockSharedEx",
+    "ExTryAcquirePushLockExclusiveEx",
+    "ExTryAcquirePushLockSharedEx",
 };
 
 /* A name is looked up once; State says whether Address is the answer yet. */

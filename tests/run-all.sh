@@ -49,15 +49,22 @@ for tc in mingw64-gcc mingw32-gcc mingw64-clang; do
   build_step "cross-$tc" "-DCMAKE_TOOLCHAIN_FILE='$root/cmake/toolchain-$tc.cmake'" -DCMAKE_BUILD_TYPE=Release
 done
 
-if [ -x "$root/tests/driver/run-wine.sh" ]; then
+if [ -f "$root/tests/driver/run-wine.py" ]; then
   for tc in mingw64-gcc mingw64-clang; do
-    sys=$(find "$build/cross-$tc" -name 'wmtest_driver.sys' | head -n 1)
+    sys=$(find "$build/cross-$tc" -name 'wmtest.sys' | head -n 1)
     if [ -n "$sys" ]; then
-      step "wine-$tc" "$root/tests/driver/run-wine.sh" "$sys" "$build/logs/wine-$tc.raw.log" "wmtest$RANDOM"
+      step "wine-$tc" python3 "$root/tests/driver/run-wine.py" "$sys" "$build/logs/wine-$tc.raw.log" \
+        "wmtest_${tc//-/_}" 600 --prefix "$build/wineprefix"
     else
-      step "wine-$tc" bash -c "echo 'no wmtest_driver.sys was built for $tc'; exit 1"
+      step "wine-$tc" bash -c "echo 'no wmtest.sys was built for $tc'; exit 1"
     fi
   done
+fi
+
+# The harness's own failure modes (hang, crash, leak, missing DDI, ...).
+if [ -x "$root/tests/driver/selftest.sh" ]; then
+  step wine-harness-selftest sh "$root/tests/driver/selftest.sh" python3 "$root/tests/driver/run-wine.py" \
+    "$build/cross-mingw64-gcc/tests/driver/probe" "$build/selftest" "$build/wineprefix"
 fi
 
 if [ -x "$root/tests/compile/run.sh" ]; then

@@ -68,8 +68,16 @@ typedef struct _WM_LOCK_OPS {
     NTSTATUS (*CheckReleaseIrql)(_In_ PWM_GUARD Guard);
     /* Optional: tears down the kernel object before its storage goes away. */
     VOID (*Delete)(_Inout_ PWM_LOCK_HEADER Lock);
+    /* WMP_OPS_FLAG_*: limits of the kind beyond the defaults above. A table
+     * that stops after Delete gets 0 (every default applies). */
+    ULONG Flags;
 } WM_LOCK_OPS;
 typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
+
+/* WM_LOCK_OPS.Flags. Create/initialize and destroy/into-inner/into-pool are
+ * allowed up to DISPATCH_LEVEL unless the kind's kernel routines need less. */
+#define WMP_OPS_FLAG_SETUP_MAX_APC     0x0001 /* Initialize needs IRQL <= APC_LEVEL */
+#define WMP_OPS_FLAG_TEARDOWN_MAX_APC  0x0002 /* Delete needs IRQL <= APC_LEVEL     */
 
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
@@ -80,16 +88,23 @@ struct _WM_LOCK_HEADER {
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
-    UCHAR           Reserved;
+    UCHAR           KindByte;      /* kind-specific (the backing a kind chose at init) */
     PWM_VALUE_DESTRUCTOR Destructor;
 };
 
 #define WMP_LOCK_FLAG_POOL     0x01  /* allocated by the library: destroy frees it */
 
 /* WM_GUARD.Mode: exclusive guards get owner/recursion bookkeeping from the
- * core; shared guards are only counted (SharedHolders). */
+ * core; shared guards are only counted (SharedHolders). Bit 0 is the mode;
+ * WMP_GUARD_AT_DPC_LEVEL is a variant a kind may accept (spin locks: acquire
+ * at DISPATCH_LEVEL without raising, release without lowering). */
 #define WMP_GUARD_EXCLUSIVE    0
 #define WMP_GUARD_SHARED       1
+#define WMP_GUARD_AT_DPC_LEVEL 0x80
+#define WMP_GUARD_MODE_MASK    0x01
+/* Never passed in: a kind's Acquire may set it in Guard->Mode to tell its
+ * Release how this acquisition was made. */
+#define WMP_GUARD_KIND_PRIVATE 0x40
 
 /* What a lock call fills in. Zero-initialised it is disarmed. */
 struct _WM_GUARD {
@@ -103,7 +118,11 @@ struct _WM_GUARD {
     /* Per-acquisition kernel state some kinds need (the in-stack queued spin
      * lock's handle). A guard must therefore not be copied or moved while armed. */
     union {
-        KLOCK_QUEUE_HANDLE Queue;
+        KLOCK_QUEUE_HANDLE Queue;        /* QueuedSpinLock                        */
+        /* Shared guards: the slot the kind recorded the reader in, which
+         * holds Thread while the guard is armed (the core refuses a stale
+         * copy whose slot no longer does); NULL if the kind keeps none. */
+        PVOID volatile    *ReaderSlot;
         ULONG_PTR          Words[3];
     } KindData;
 };
@@ -207,6 +226,9 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
  *   PrefixCreate, PrefixInitialize, PrefixLock, PrefixLockTimeout,
  *   PrefixTryLock, PrefixUnlock, PrefixUnlockSafe, PrefixDestroy,
  *   PrefixIntoInner, PrefixIntoPool
+ *   PrefixRegister, PrefixRegisterChecked, PrefixRegistryGet,
+ *   PrefixRegistryReference, PrefixRegistryDereference, PrefixRegistryLock
+ *                     the named-mutex registry for this type (registry.h)
  * Each kind header wraps it (WM_DECLARE_KMUTEX_TYPE, ...).
  * ------------------------------------------------------------------------- */
 #define WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, LockObjectType, Ops)                  \
@@ -322,7 +344,31 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         if (NT_SUCCESS(Status_)) { Mutex->Object = NULL; *Value = (T *)Moved_; }     \
         return Status_;                                                              \
     }                                                                                \
+    /* --- registry block (registry.h): PrefixRegister, PrefixRegisterChecked, */    \
+    /* PrefixRegistryGet/Reference/Dereference/Lock for this type. ----------- */    \
+    WMP_DECLARE_REGISTRY_FUNCTIONS(TYPE, Prefix, T, Ops);                            \
+    /* --- end of registry block ---------------------------------------------- */    \
     typedef int WmpDeclared_##TYPE /* swallows the trailing semicolon */
+
+/*
+ * Companion of WMP_DECLARE_LOCK_TYPE for kinds with more acquisition forms
+ * than lock/try/timeout (spin locks at DISPATCH_LEVEL, shared guards):
+ * declares Name(TYPE, Mode, Timeout, Try, GUARD_TYPE *), which acquires in
+ * Mode (WMP_GUARD_*) and points the typed guard's Value at the value. A
+ * GUARD_TYPE with a const Value gives read-only access.
+ */
+#define WMP_DECLARE_LOCK_MODE_ACQUIRE(TYPE, GUARD_TYPE, Name)                           \
+    WM_GENERATED NTSTATUS Name(TYPE Lock_, UCHAR Mode_, PLARGE_INTEGER Timeout_,         \
+                               BOOLEAN Try_, GUARD_TYPE *Guard_)                         \
+    {                                                                                    \
+        NTSTATUS Status_;                                                                \
+        if (Guard_ == NULL) return STATUS_WM_INVALID_PARAMETER;                          \
+        Status_ = WmpLockAcquireMode(Lock_.Object ? &Lock_.Object->Lock.Header : NULL,   \
+                                     Mode_, Timeout_, Try_, &Guard_->Base);              \
+        Guard_->Value = (Status_ == STATUS_SUCCESS) ? &Lock_.Object->Value : NULL;       \
+        return Status_;                                                                  \
+    }                                                                                    \
+    typedef int WmpDeclared_##Name
 
 /* ------------------------------------------------------------------------- *
  * Scoped release.
@@ -379,4 +425,10 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
 #ifdef __cplusplus
 }
 #endif
+
+/* --- registry block: the registry functions every declared type gets
+ *     (WMP_DECLARE_REGISTRY_FUNCTIONS, used above). Included last because it
+ *     needs the types above; registry.h includes this header first itself. */
+#include "registry.h"
+
 #endif /* WDKMUTEX_LOCK_H */

@@ -52,6 +52,43 @@
 /* The object is of another lock kind than the routine expects. */
 #define STATUS_WM_WRONG_KIND            WMP_STATUS(0x000D)
 
+/* --- Registry of named mutexes (registry.h) ------------------------------ */
+/* WmRegistryInitialize: a registry already exists (another initialisation
+ * won, or it was never destroyed). The existing registry is unchanged.
+ * (Seed: GrtAlreadyExists.) */
+#define STATUS_WM_REGISTRY_EXISTS          WMP_STATUS(0x0020)
+/* No registry: never initialised, already destroyed, or being destroyed
+ * right now. (Seed: GrtIsNull.) */
+#define STATUS_WM_REGISTRY_NOT_INITIALIZED WMP_STATUS(0x0021)
+/* A lookup or unregister found the registry holding no key at all.
+ * (Seed: GrtIsEmpty.) */
+#define STATUS_WM_REGISTRY_EMPTY           WMP_STATUS(0x0022)
+/* The registry holds keys, but not this one. (Seed: KeyNotFound.) */
+#define STATUS_WM_KEY_NOT_FOUND            WMP_STATUS(0x0023)
+/* Checked registration: the key is already registered; nothing changed.
+ * (Seed: KeyExists.) */
+#define STATUS_WM_KEY_EXISTS               WMP_STATUS(0x0024)
+/* The key holds a lock of another kind, or a value of another type (type
+ * name, size or layout differ). (Seed: DowncastError.) */
+#define STATUS_WM_TYPE_MISMATCH            WMP_STATUS(0x0025)
+/* Unregister or destroy refused: the entry (or, for destroy, some entry) is
+ * held or has counted handles, or a registry call is in progress. Nothing
+ * changed; try again once the users are done. */
+#define STATUS_WM_REGISTRY_BUSY            WMP_STATUS(0x0026)
+/* The key is NULL, empty, or longer than WM_REGISTRY_MAX_KEY_LENGTH bytes. */
+#define STATUS_WM_INVALID_KEY              WMP_STATUS(0x0027)
+
+/* --- Codes of the primitives beyond KMutex/FastMutex (0x0030 upward) ------- */
+
+/* A thread that holds a reader/writer lock shared asked for it exclusively.
+ * The kernel would make it wait for itself; nothing was acquired, and the
+ * shared guard is still held. Unlock the shared guard first. */
+#define STATUS_WM_UPGRADE_REFUSED       WMP_STATUS(0x0030)
+/* A routine that must run at exactly DISPATCH_LEVEL (an at-DPC-level spin lock
+ * acquire, a spin lock release) ran below it. Nothing was acquired; on
+ * unlock-safe the lock stays held. */
+#define STATUS_WM_IRQL_NOT_DISPATCH_LEVEL WMP_STATUS(0x0031)
+
 /* Returns the symbolic name of a library code or of a kernel code the library
  * returns ("STATUS_WM_IRQL_TOO_HIGH", "STATUS_TIMEOUT", ...), or
  * "STATUS_<unknown>" for anything else. Any IRQL; the string is static. */

@@ -13,5 +13,10 @@
 #include "lock.h"
 #include "kmutex.h"
 #include "fast_mutex.h"
+#include "spin_lock.h"
+#include "guarded_mutex.h"
+#include "rw_lock.h"
+#include "critical_section.h"
+#include "region.h"
 
 #endif /* WDKMUTEX_WDKMUTEX_H */
