@@ -9,15 +9,21 @@
  * ENVIRONMENT: Host only: the host kernel model, pthreads and libc.
  *
  * Output, one line per figure:
- *   grt_get keys=N threads=T ns_per_get=X   X: each thread times its own gets;
- *                                           for T=2 the mean of the two
+ *   grt_get keys=N threads=T ns_per_get=X   X: each thread's own average
+ *                                           (for T=2 the mean of the two)
  *   map_get keys=N threads=1 ns_per_get=X   baseline
- * Lines starting with '#' give details (per-thread figures, scaling).
+ * Lines starting with '#' give details: per-thread figures, wall-clock
+ * figures, the key-generation cost, 2-thread scaling.
  *
- * Method: the keys a thread looks up are a random sequence over the N keys,
- * laid out in lookup order in one buffer, so reading the caller's key streams
- * (a driver passes a literal, which is hot in cache) and the registry's own
- * memory accesses are what is measured. One warm-up pass, then timed passes.
+ * Method. A driver passes a literal key, hot in cache. To measure the
+ * registry's own memory accesses and not a key buffer streaming through the
+ * caches, each thread builds every key in a small stack buffer just before
+ * the lookup: "driver.device.id" + an 8-digit number (one aligned 8-byte
+ * store) + ".lock", the number drawn at random from the N keys. That costs a
+ * few ns; it is timed alone ("keygen") and subtracted. Times are each
+ * thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other load on the machine
+ * does not count; wall-clock figures are printed too. One warm-up pass, then
+ * PASSES timed passes of GETS lookups.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -31,28 +37,55 @@
 
 WM_DECLARE_FAST_MUTEX_TYPE(BENCH_MUTEX, BenchMutex, ULONG);
 
-#define KEY_STRIDE   32            /* bytes per key in a lookup buffer        */
-#define GETS         (1u << 19)    /* lookups per pass per thread             */
-#define PASSES       4             /* timed passes (after one warm-up pass)   */
+#define GETS         (1u << 20)    /* lookups per pass per thread             */
+#define PASSES       3             /* timed passes (after one warm-up pass)   */
 #define MAX_THREADS  2
+#define KEY_SIZE     32
 
 static const unsigned KeyCounts[] = { 1, 10, 100, 1000, 10000, 100000 };
 
-typedef struct {
-    char *Keys;                   /* GETS keys, KEY_STRIDE apart, lookup order */
-    pthread_barrier_t *Start;
-    double NsPerGet;
-    unsigned long Failures;
-    uintptr_t Sink;
-} WORKER;
+/* A key buffer: prefix, 8 digits in the third aligned word, suffix. */
+typedef union {
+    char     Text[KEY_SIZE];
+    uint64_t Words[KEY_SIZE / 8];
+} KEY;
+
+static const char KeyTemplate[KEY_SIZE] = "driver.device.id00000000.lock";
+
+/* ASCII of 0000..9999, four bytes each (40 KB, stays in cache). */
+static uint32_t FourDigits[10000];
 
 static void
-MakeKey(char *Out, unsigned Index)
+InitDigits(void)
 {
-    snprintf(Out, KEY_STRIDE, "driver.device%u.lock", Index);
+    uint32_t Number;
+
+    for (Number = 0; Number < 10000; Number++) {
+        FourDigits[Number] = (uint32_t)('0' + Number / 1000) | (uint32_t)('0' + Number / 100 % 10) << 8 |
+                             (uint32_t)('0' + Number / 10 % 10) << 16 | (uint32_t)('0' + Number % 10) << 24;
+    }
 }
 
-static uint64_t
+/* The 8 ASCII digits of Number (< 10^8) as one little-endian word. */
+static inline uint64_t
+Digits(uint32_t Number)
+{
+    return (uint64_t)FourDigits[Number / 10000] | (uint64_t)FourDigits[Number % 10000] << 32;
+}
+
+static inline void
+SetKey(KEY *Key, uint32_t Number)
+{
+    Key->Words[2] = Digits(Number);
+}
+
+static void
+InitKey(KEY *Key)
+{
+    memcpy(Key->Text, KeyTemplate, KEY_SIZE);
+}
+
+static inline uint64_t
 NextRandom(uint64_t *State)
 {
     uint64_t X = *State;
@@ -64,81 +97,107 @@ NextRandom(uint64_t *State)
     return X;
 }
 
+/* Uniform in [0, Count). */
+static inline uint32_t
+Pick(uint64_t *State, uint32_t Count)
+{
+    return (uint32_t)(((NextRandom(State) & 0xFFFFFFFFu) * (uint64_t)Count) >> 32);
+}
+
 static double
-NowNs(void)
+Now(clockid_t Clock)
 {
     struct timespec Time;
 
-    clock_gettime(CLOCK_MONOTONIC, &Time);
+    clock_gettime(Clock, &Time);
     return (double)Time.tv_sec * 1e9 + (double)Time.tv_nsec;
 }
 
-/* A random lookup sequence over Count keys, keys laid out in that order. */
-static char *
-MakeLookupBuffer(unsigned Count, uint64_t Seed)
-{
-    char *Buffer = aligned_alloc(64, (size_t)GETS * KEY_STRIDE);
-    uint64_t State = Seed | 1;
-    unsigned Index;
+typedef struct {
+    _Alignas(64) uint32_t Count;
+    uint64_t Seed;
+    int Mode;                     /* 0 registry, 1 key generation only        */
+    pthread_barrier_t *Start;
+    double CpuNs;                 /* per get, CPU time                        */
+    double WallNs;                /* per get, wall clock                      */
+    unsigned long Failures;
+    uintptr_t Sink;
+} WORKER;
 
-    if (Buffer == NULL) {
-        perror("aligned_alloc");
-        exit(1);
-    }
-    for (Index = 0; Index < GETS; Index++) {
-        MakeKey(Buffer + (size_t)Index * KEY_STRIDE, (unsigned)(NextRandom(&State) % Count));
-    }
-    return Buffer;
+/* Key generation alone: consumes the key words so the stores happen. */
+__attribute__((noinline)) static uintptr_t
+Consume(const KEY *Key)
+{
+    return (uintptr_t)(Key->Words[0] ^ Key->Words[2]);
 }
 
+/* Everything the loop writes is local: the two workers must not share a
+ * written cache line (the registry does not make them; neither may we). */
 static void
-OnePass(WORKER *Worker)
+OnePass(WORKER *Worker, uint64_t *State)
 {
+    const uint32_t Count = Worker->Count;
+    const int Mode = Worker->Mode;
+    uint64_t Random = *State;
+    unsigned long Failures = 0;
+    uintptr_t Sink = 0;
+    KEY Key;
     BENCH_MUTEX Mutex;
     unsigned Index;
 
+    InitKey(&Key);
     for (Index = 0; Index < GETS; Index++) {
-        if (BenchMutexRegistryGet(Worker->Keys + (size_t)Index * KEY_STRIDE, &Mutex) != STATUS_SUCCESS) {
-            Worker->Failures++;
+        SetKey(&Key, Pick(&Random, Count));
+        if (Mode == 1) {
+            Sink += Consume(&Key);
+            continue;
         }
-        Worker->Sink += (uintptr_t)Mutex.Object;
+        if (BenchMutexRegistryGet(Key.Text, &Mutex) != STATUS_SUCCESS) {
+            Failures++;
+        }
+        Sink += (uintptr_t)Mutex.Object;
     }
+    *State = Random;
+    Worker->Failures += Failures;
+    Worker->Sink += Sink;
 }
 
 static void *
 GetWorker(void *Context)
 {
     WORKER *Worker = Context;
+    uint64_t State = Worker->Seed | 1;
     unsigned Pass;
-    double Start;
+    double Cpu;
+    double Wall;
 
-    OnePass(Worker); /* warm-up: caches, TLB, the model's thread state */
+    OnePass(Worker, &State); /* warm-up: caches, TLB, the model's thread state */
     pthread_barrier_wait(Worker->Start);
-    Start = NowNs();
+    Cpu = Now(CLOCK_THREAD_CPUTIME_ID);
+    Wall = Now(CLOCK_MONOTONIC);
     for (Pass = 0; Pass < PASSES; Pass++) {
-        OnePass(Worker);
+        OnePass(Worker, &State);
     }
-    Worker->NsPerGet = (NowNs() - Start) / ((double)GETS * PASSES);
+    Worker->CpuNs = (Now(CLOCK_THREAD_CPUTIME_ID) - Cpu) / ((double)GETS * PASSES);
+    Worker->WallNs = (Now(CLOCK_MONOTONIC) - Wall) / ((double)GETS * PASSES);
     return NULL;
 }
 
-/* Runs Threads workers concurrently; returns the mean of their own averages. */
-static double
-RunGets(unsigned Count, unsigned Threads, double *PerThread)
+/* Runs Threads workers at once; fills their own averages. */
+static void
+Run(uint32_t Count, unsigned Threads, int Mode, WORKER *Workers)
 {
     pthread_t Handles[MAX_THREADS];
-    WORKER Workers[MAX_THREADS];
     pthread_barrier_t Start;
-    double Sum = 0;
     unsigned Index;
 
     pthread_barrier_init(&Start, NULL, Threads);
     for (Index = 0; Index < Threads; Index++) {
         memset(&Workers[Index], 0, sizeof(Workers[Index]));
-        Workers[Index].Keys = MakeLookupBuffer(Count, 0x9E3779B97F4A7C15ULL * (Index + 1) + Count);
+        Workers[Index].Count = Count;
+        Workers[Index].Seed = 0x9E3779B97F4A7C15ULL * (Index + 1) + Count;
+        Workers[Index].Mode = Mode;
         Workers[Index].Start = &Start;
-    }
-    for (Index = 0; Index < Threads; Index++) {
         if (pthread_create(&Handles[Index], NULL, GetWorker, &Workers[Index]) != 0) {
             perror("pthread_create");
             exit(1);
@@ -150,99 +209,116 @@ RunGets(unsigned Count, unsigned Threads, double *PerThread)
             fprintf(stderr, "grt_bench: %lu failed lookups\n", Workers[Index].Failures);
             exit(1);
         }
-        PerThread[Index] = Workers[Index].NsPerGet;
-        Sum += Workers[Index].NsPerGet;
-        free(Workers[Index].Keys);
     }
     pthread_barrier_destroy(&Start);
-    return Sum / Threads;
 }
 
 /* --- Baseline: ordered map with string keys ------------------------------ */
 
-static int
-CompareKeys(const void *A, const void *B)
-{
-    return strcmp(*(const char *const *)A, *(const char *const *)B);
-}
-
 static double
-RunMap(unsigned Count)
+RunMap(uint32_t Count, double KeyGen)
 {
-    char **Sorted = malloc(sizeof(char *) * Count);
-    char *Keys = MakeLookupBuffer(Count, 0x9E3779B97F4A7C15ULL + Count);
+    char (*Sorted)[KEY_SIZE] = malloc((size_t)KEY_SIZE * Count);
+    uint64_t State = 0x9E3779B97F4A7C15ULL + Count;
     uintptr_t Sink = 0;
     unsigned Pass;
     unsigned Index;
     double Start = 0;
-    double Ns;
+    KEY Key;
 
+    /* Fixed-width numbers: numeric order is string order. */
     for (Index = 0; Index < Count; Index++) {
-        Sorted[Index] = malloc(KEY_STRIDE);
-        MakeKey(Sorted[Index], Index);
+        InitKey(&Key);
+        SetKey(&Key, Index);
+        memcpy(Sorted[Index], Key.Text, KEY_SIZE);
     }
-    qsort(Sorted, Count, sizeof(char *), CompareKeys);
+    InitKey(&Key);
     for (Pass = 0; Pass <= PASSES; Pass++) {
         if (Pass == 1) {
-            Start = NowNs();
+            Start = Now(CLOCK_THREAD_CPUTIME_ID);
         }
         for (Index = 0; Index < GETS; Index++) {
-            const char *Key = Keys + (size_t)Index * KEY_STRIDE;
-            char **Found = bsearch(&Key, Sorted, Count, sizeof(char *), CompareKeys);
-            if (Found == NULL) {
+            uint32_t Low = 0;
+            uint32_t High = Count;
+            int Order = 1;
+
+            SetKey(&Key, Pick(&State, Count));
+            while (Low < High) {
+                uint32_t Middle = Low + (High - Low) / 2;
+                Order = strcmp(Key.Text, Sorted[Middle]);
+                if (Order == 0) {
+                    Sink += Middle;
+                    break;
+                }
+                if (Order < 0) {
+                    High = Middle;
+                } else {
+                    Low = Middle + 1;
+                }
+            }
+            if (Order != 0) {
                 fprintf(stderr, "grt_bench: map lookup failed\n");
                 exit(1);
             }
-            Sink += (uintptr_t)*Found;
         }
     }
-    Ns = (NowNs() - Start) / ((double)GETS * PASSES);
-    for (Index = 0; Index < Count; Index++) {
-        free(Sorted[Index]);
-    }
+    Start = (Now(CLOCK_THREAD_CPUTIME_ID) - Start) / ((double)GETS * PASSES);
     free(Sorted);
-    free(Keys);
     if (Sink == 1) {
         puts("");
     }
-    return Ns;
+    return Start - KeyGen;
 }
 
 int
 main(void)
 {
+    WORKER Workers[MAX_THREADS];
     unsigned Case;
     unsigned Registered = 0;
-    char Key[KEY_STRIDE];
-    double PerThread[MAX_THREADS];
+    double KeyGen;
     double One;
+    double OneWall;
     double Two;
+    double TwoWall;
     ULONG Zero = 0;
     NTSTATUS Status;
+    KEY Key;
 
+    InitDigits();
     if (WmRegistryInitialize() != STATUS_SUCCESS) {
         fprintf(stderr, "grt_bench: WmRegistryInitialize failed\n");
         return 1;
     }
-    printf("# grt_bench: %u lookups per pass, %u timed passes per thread, keys like \"driver.device123.lock\"\n",
-           GETS, PASSES);
+    Run(1000, 1, 1, Workers);
+    KeyGen = Workers[0].CpuNs;
+    printf("# grt_bench: %u lookups x %u timed passes per thread; keys \"%s\" with random numbers;"
+           " keygen %.1f ns per key, subtracted\n", GETS, PASSES, KeyTemplate, KeyGen);
+    InitKey(&Key);
     for (Case = 0; Case < sizeof(KeyCounts) / sizeof(KeyCounts[0]); Case++) {
         /* Grow the registry to this key count (keys 0..N-1). */
         for (; Registered < KeyCounts[Case]; Registered++) {
-            MakeKey(Key, Registered);
-            Status = BenchMutexRegisterChecked(Key, &Zero, NULL);
+            SetKey(&Key, Registered);
+            Status = BenchMutexRegisterChecked(Key.Text, &Zero, NULL);
             if (Status != STATUS_SUCCESS) {
-                fprintf(stderr, "grt_bench: register %s: %s\n", Key, WmStatusName(Status));
+                fprintf(stderr, "grt_bench: register %s: %s\n", Key.Text, WmStatusName(Status));
                 return 1;
             }
         }
-        One = RunGets(KeyCounts[Case], 1, PerThread);
+        Run(KeyCounts[Case], 1, 0, Workers);
+        One = Workers[0].CpuNs - KeyGen;
+        OneWall = Workers[0].WallNs - KeyGen;
         printf("grt_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], One);
-        Two = RunGets(KeyCounts[Case], 2, PerThread);
+        Run(KeyCounts[Case], 2, 0, Workers);
+        Two = (Workers[0].CpuNs + Workers[1].CpuNs) / 2 - KeyGen;
+        TwoWall = (Workers[0].WallNs + Workers[1].WallNs) / 2 - KeyGen;
         printf("grt_get keys=%u threads=2 ns_per_get=%.1f\n", KeyCounts[Case], Two);
-        printf("# keys=%u threads=2 per-thread ns_per_get=%.1f,%.1f; throughput 2 threads / 1 thread = %.2fx\n",
-               KeyCounts[Case], PerThread[0], PerThread[1], 2.0 * One / Two);
-        printf("map_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], RunMap(KeyCounts[Case]));
+        printf("# keys=%u: 2 threads %.1f,%.1f ns (wall %.1f,%.1f; 1 thread wall %.1f);"
+               " 2-thread throughput = %.2fx 1-thread\n",
+               KeyCounts[Case], Workers[0].CpuNs - KeyGen, Workers[1].CpuNs - KeyGen,
+               Workers[0].WallNs - KeyGen, Workers[1].WallNs - KeyGen, OneWall, 2.0 * One / Two);
+        (void)TwoWall;
+        printf("map_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], RunMap(KeyCounts[Case], KeyGen));
         fflush(stdout);
     }
     Status = WmRegistryDestroy();

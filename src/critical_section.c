@@ -70,16 +70,6 @@ WmDeleteCriticalSection(PWM_CRITICAL_SECTION Section)
 
 _Use_decl_annotations_
 NTSTATUS
-WmEnterCriticalSection(PWM_CRITICAL_SECTION Section, PWM_CRITICAL_SECTION_GUARD Guard)
-{
-    if (Guard == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    return WmpLockAcquire(Section != NULL ? &Section->Lock.Header : NULL, NULL, FALSE, &Guard->Base);
-}
-
-_Use_decl_annotations_
-NTSTATUS
 WmEnterCriticalSectionTimeout(PWM_CRITICAL_SECTION Section, LONGLONG Timeout,
                               PWM_CRITICAL_SECTION_GUARD Guard)
 {
@@ -107,13 +97,6 @@ WmTryEnterCriticalSection(PWM_CRITICAL_SECTION Section, PWM_CRITICAL_SECTION_GUA
 
 _Use_decl_annotations_
 NTSTATUS
-WmLeaveCriticalSection(PWM_CRITICAL_SECTION_GUARD Guard)
-{
-    return WmUnlock(Guard != NULL ? &Guard->Base : NULL);
-}
-
-_Use_decl_annotations_
-NTSTATUS
 WmLeaveCriticalSectionSafe(PWM_CRITICAL_SECTION_GUARD Guard)
 {
     return WmUnlockSafe(Guard != NULL ? &Guard->Base : NULL);
@@ -130,6 +113,7 @@ WmpEnterRegion(_Out_ PWM_REGION_GUARD Guard, _In_ UCHAR Kind)
         return STATUS_WM_INVALID_PARAMETER;
     }
     Guard->Thread = NULL;
+    Guard->Self = NULL;
     Guard->Kind = Kind;
     /* Above APC_LEVEL the kernel routines can hang the system. */
     if (KeGetCurrentIrql() > APC_LEVEL) {
@@ -142,6 +126,7 @@ WmpEnterRegion(_Out_ PWM_REGION_GUARD Guard, _In_ UCHAR Kind)
         KeEnterCriticalRegion();
     }
     Guard->Thread = WmpCurrentThread();
+    Guard->Self = Guard;
     Guard->Status = STATUS_SUCCESS;
     return STATUS_SUCCESS;
 }
@@ -172,7 +157,7 @@ WmpCheckRegionGuard(_In_opt_ PWM_REGION_GUARD Guard)
     }
     /* The APC-disable counters are per thread: leaving on another thread
      * would unbalance both threads. */
-    if (Guard->Thread != WmpCurrentThread()) {
+    if (Guard->Thread != WmpCurrentThread() || Guard->Self != Guard) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;

@@ -18,29 +18,28 @@ static NTSTATUS
 WmpFastMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, _In_ BOOLEAN Try,
                     _Inout_ PWM_GUARD Guard)
 {
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql;
     WMP_EX_TRY_TO_ACQUIRE_FAST_MUTEX *TryToAcquire;
 
+    /* Blocking: the typed layer's inline path, one implementation. */
+    if (Timeout == NULL) {
+        return WmpKindAcquire_WM_FAST_MUTEX(Lock, Guard);
+    }
+    Irql = KeGetCurrentIrql();
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-
-    if (Timeout == NULL) {
-        /* Raises to APC_LEVEL; the kernel keeps the old IRQL in the mutex. */
-        ExAcquireFastMutex(&WMP_FAST_MUTEX(Lock)->Mutex);
-    } else {
-        /* FAST_MUTEX has no timed wait: only "do not wait" is offered, and only
-         * where the kernel exports the try routine (Wine 8 does not). */
-        if (Timeout->QuadPart != 0) {
-            return STATUS_NOT_SUPPORTED;
-        }
-        TryToAcquire = (WMP_EX_TRY_TO_ACQUIRE_FAST_MUTEX *)WmpGetRoutine(WmpRoutineExTryToAcquireFastMutex);
-        if (TryToAcquire == NULL) {
-            return STATUS_NOT_SUPPORTED;
-        }
-        if (!TryToAcquire(&WMP_FAST_MUTEX(Lock)->Mutex)) {
-            return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
-        }
+    /* FAST_MUTEX has no timed wait: only "do not wait" is offered, and only
+     * where the kernel exports the try routine (Wine 8 does not). */
+    if (Timeout->QuadPart != 0) {
+        return STATUS_NOT_SUPPORTED;
+    }
+    TryToAcquire = (WMP_EX_TRY_TO_ACQUIRE_FAST_MUTEX *)WmpGetRoutine(WmpRoutineExTryToAcquireFastMutex);
+    if (TryToAcquire == NULL) {
+        return STATUS_NOT_SUPPORTED;
+    }
+    if (!TryToAcquire(&WMP_FAST_MUTEX(Lock)->Mutex)) {
+        return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
@@ -50,9 +49,7 @@ WmpFastMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeou
 static VOID
 WmpFastMutexRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    UNREFERENCED_PARAMETER(Guard);
-    /* Restores the IRQL saved at acquisition. */
-    ExReleaseFastMutex(&WMP_FAST_MUTEX(Lock)->Mutex);
+    WmpKindRelease_WM_FAST_MUTEX(Lock, Guard);
 }
 
 static NTSTATUS

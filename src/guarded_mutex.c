@@ -11,14 +11,15 @@
 #define WMP_GUARDED_MUTEX(Lock) CONTAINING_RECORD((Lock), WM_GUARDED_MUTEX, Header)
 
 /*
- * The run-time resolved routines of the native backing. Copied here when the
- * first native lock is initialised, so acquire and release cost one load and
- * an indirect call (no lookup), and stay valid for every native lock even if
- * the lookup cache is reset later (tests do that).
+ * The run-time resolved routines of the native backing (declared in
+ * guarded_mutex.h for the inline fast path). Published when the first native
+ * lock is initialised, so acquire and release cost one load and an indirect
+ * call (no lookup), and stay valid for every native lock even if the lookup
+ * cache is reset later (tests do that).
  */
-static PVOID volatile WmpGuardedAcquire;
-static PVOID volatile WmpGuardedRelease;
-static PVOID volatile WmpGuardedTryToAcquire;
+PVOID volatile WmpGuardedMutexAcquireRoutine;
+PVOID volatile WmpGuardedMutexReleaseRoutine;
+PVOID volatile WmpGuardedMutexTryRoutine;
 
 /* TRUE, with the routines published above, when all three are exported (and
  * resolved: above PASSIVE_LEVEL an unresolved lookup reads as absent). */
@@ -34,9 +35,9 @@ WmpResolveGuardedRoutines(VOID)
     }
     /* Every initialiser stores the same addresses: the race is benign, the
      * atomic stores keep it defined. */
-    WmpStorePointerRelaxed(&WmpGuardedAcquire, Acquire);
-    WmpStorePointerRelaxed(&WmpGuardedRelease, Release);
-    WmpStorePointerRelaxed(&WmpGuardedTryToAcquire, TryToAcquire);
+    WmpStorePointerRelaxed(&WmpGuardedMutexAcquireRoutine, Acquire);
+    WmpStorePointerRelaxed(&WmpGuardedMutexReleaseRoutine, Release);
+    WmpStorePointerRelaxed(&WmpGuardedMutexTryRoutine, TryToAcquire);
     return TRUE;
 }
 
@@ -61,38 +62,26 @@ WmpGuardedMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Tim
                        _In_ BOOLEAN Try, _Inout_ PWM_GUARD Guard)
 {
     PWM_GUARDED_MUTEX Mutex = WMP_GUARDED_MUTEX(Lock);
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql;
 
+    /* Blocking: the typed layer's inline path, one implementation. */
+    if (Timeout == NULL) {
+        return WmpKindAcquire_WM_GUARDED_MUTEX(Lock, Guard);
+    }
+    Irql = KeGetCurrentIrql();
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    /* KGUARDED_MUTEX has no timed wait: only "do not wait" is offered. */
-    if (Timeout != NULL && Timeout->QuadPart != 0) {
+    /* KGUARDED_MUTEX has no timed wait: only "do not wait" is offered. The
+     * fallback has no try that leaves the IRQL alone (ExTryToAcquireFastMutex
+     * raises to APC_LEVEL). */
+    if (Timeout->QuadPart != 0 || Lock->KindByte != (UCHAR)WmGuardedMutexNative) {
         return STATUS_NOT_SUPPORTED;
     }
-
-    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
-        /* Published when the lock was initialised. Enters a guarded region. */
-        if (Timeout == NULL) {
-            ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedAcquire))(
-                &Mutex->Mutex.Guarded);
-        } else if (!((WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX *)WmpLoadPointerRelaxed(
-                       &WmpGuardedTryToAcquire))(&Mutex->Mutex.Guarded)) {
-            /* The kernel left the guarded region again on failure. */
-            return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
-        }
-    } else {
-        /* The fallback has no try that leaves the IRQL alone
-         * (ExTryToAcquireFastMutex raises to APC_LEVEL). */
-        if (Timeout != NULL) {
-            return STATUS_NOT_SUPPORTED;
-        }
-        /* Critical region first: ExAcquireFastMutexUnsafe is documented for a
-         * caller inside one; the guarded region is what a guarded mutex holder
-         * is promised. Released in reverse order. */
-        KeEnterCriticalRegion();
-        KeEnterGuardedRegion();
-        ExAcquireFastMutexUnsafe(&Mutex->Mutex.Fallback);
+    if (!((WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX *)WmpLoadPointerRelaxed(&WmpGuardedMutexTryRoutine))(
+            &Mutex->Mutex.Guarded)) {
+        /* The kernel left the guarded region again on failure. */
+        return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
@@ -102,18 +91,7 @@ WmpGuardedMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Tim
 static VOID
 WmpGuardedMutexRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    PWM_GUARDED_MUTEX Mutex = WMP_GUARDED_MUTEX(Lock);
-
-    UNREFERENCED_PARAMETER(Guard);
-    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
-        /* Leaves the guarded region the acquire entered. */
-        ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedRelease))(
-            &Mutex->Mutex.Guarded);
-    } else {
-        ExReleaseFastMutexUnsafe(&Mutex->Mutex.Fallback);
-        KeLeaveGuardedRegion();
-        KeLeaveCriticalRegion();
-    }
+    WmpKindRelease_WM_GUARDED_MUTEX(Lock, Guard);
 }
 
 static NTSTATUS

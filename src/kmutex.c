@@ -19,10 +19,15 @@ static NTSTATUS
 WmpKMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, _In_ BOOLEAN Try,
                  _Inout_ PWM_GUARD Guard)
 {
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql;
     BOOLEAN ZeroWait = (Timeout != NULL && Timeout->QuadPart == 0);
     NTSTATUS Status;
 
+    /* Waiting forever: the typed layer's inline path, one implementation. */
+    if (Timeout == NULL) {
+        return WmpKindAcquire_WM_KMUTEX(Lock, Guard);
+    }
+    Irql = KeGetCurrentIrql();
     /* KeWaitForSingleObject: <= DISPATCH_LEVEL for a zero timeout, otherwise
      * <= APC_LEVEL; above that the kernel bug-checks, we report instead. */
     if (Irql > (ZeroWait ? DISPATCH_LEVEL : APC_LEVEL)) {
@@ -47,8 +52,7 @@ WmpKMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, 
 static VOID
 WmpKMutexRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    UNREFERENCED_PARAMETER(Guard);
-    (VOID)KeReleaseMutex(&WMP_KMUTEX(Lock)->Mutex, FALSE);
+    WmpKindRelease_WM_KMUTEX(Lock, Guard);
 }
 
 static NTSTATUS

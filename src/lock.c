@@ -126,6 +126,25 @@ WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T Va
 /* Acquire and release                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* The core's steps are inline in lock.h (WmpLockAcquireBegin/End,
+ * WmpLockReleaseCheck/Bookkeeping) so the typed layers pay no call for them;
+ * these compose the same steps with the kind's WM_LOCK_OPS, for everyone else. */
+
+NTSTATUS
+WmpLockGuardFailed(PWM_GUARD Guard, UCHAR Mode, NTSTATUS Status)
+{
+    /* A failed call always leaves a disarmed guard. */
+    Guard->Lock = NULL;
+    Guard->Thread = NULL;
+    Guard->Self = NULL;
+    Guard->OldIrql = PASSIVE_LEVEL;
+    Guard->AcquireIrql = PASSIVE_LEVEL;
+    Guard->Mode = Mode;
+    Guard->Reserved = 0;
+    Guard->Status = Status;
+    return Status;
+}
+
 _Use_decl_annotations_
 NTSTATUS
 WmpLockAcquire(PWM_LOCK_HEADER Lock, PLARGE_INTEGER Timeout, BOOLEAN Try, PWM_GUARD Guard)
@@ -139,103 +158,33 @@ WmpLockAcquireMode(PWM_LOCK_HEADER Lock, UCHAR Mode, PLARGE_INTEGER Timeout, BOO
                    PWM_GUARD Guard)
 {
     NTSTATUS Status;
-    PVOID Thread;
 
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    /* Written first so a failed call always leaves a disarmed guard. */
-    Guard->Lock = NULL;
-    Guard->Thread = NULL;
-    Guard->OldIrql = PASSIVE_LEVEL;
-    Guard->AcquireIrql = PASSIVE_LEVEL;
-    Guard->Mode = Mode;
-    Guard->Reserved = 0;
-
-    if (Lock == NULL || Lock->Ops == NULL) {
-        Status = STATUS_WM_NOT_INITIALIZED;
-    } else if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
-        Status = STATUS_WM_INVALID_PARAMETER;
-    } else {
-        Thread = WmpCurrentThread();
-        if (!Lock->Ops->Recursive && WmpIsOwner(Lock, Thread)) {
-            /* The kernel would deadlock this thread on itself. */
-            Status = STATUS_WM_RECURSIVE_ACQUIRE;
-        } else {
-            /* The kind may need the thread (shared kinds record their readers). */
-            Guard->Thread = Thread;
-            Guard->KindData.ReaderSlot = NULL;
-            Status = Lock->Ops->Acquire(Lock, Timeout, Try, Guard);
-            if (Status != STATUS_SUCCESS) {
-                Guard->Thread = NULL;
-            } else {
-                if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
-                    InterlockedIncrement(&Lock->SharedHolders);
-                } else if (Lock->Depth++ == 0) {
-                    /* Depth and Owner are only written by the owner, under the lock. */
-                    WmpStorePointerRelaxed(&Lock->Owner, Thread);
-                }
-                Guard->Lock = Lock;
-            }
-        }
+    Status = WmpLockAcquireBegin(Lock, Mode, Guard, WMP_KIND_RECURSIVE_FROM_OPS);
+    if (Status != STATUS_SUCCESS) {
+        return Status;
     }
-    Guard->Status = Status;
-    return Status;
-}
-
-/* Checks shared by both unlock forms; returns the lock when Guard may release it. */
-static NTSTATUS
-WmpCheckGuard(_In_opt_ PWM_GUARD Guard)
-{
-    PWM_LOCK_HEADER Lock;
-    PVOID Thread;
-
-    if (Guard == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    Lock = Guard->Lock;
-    if (Lock == NULL) {
-        return STATUS_WM_NOT_LOCKED;
-    }
-    Thread = WmpCurrentThread();
-    if (Guard->Thread != Thread) {
-        return STATUS_WM_NOT_OWNER;
-    }
-    /* Catches a copy of a guard whose lock was already released: an
-     * exclusive lock records its owner, a shared kind the reader slot each
-     * shared guard claimed (cleared at its release). */
-    if ((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_EXCLUSIVE) {
-        if (!WmpIsOwner(Lock, Thread)) {
-            return STATUS_WM_NOT_OWNER;
-        }
-    } else if (Guard->KindData.ReaderSlot != NULL &&
-               WmpLoadPointerRelaxed(Guard->KindData.ReaderSlot) != Thread) {
-        return STATUS_WM_NOT_OWNER;
-    }
-    return STATUS_SUCCESS;
+    return WmpLockAcquireEnd(Lock, Mode, Guard, Lock->Ops->Acquire(Lock, Timeout, Try, Guard),
+                             WMP_KIND_RECURSIVE_FROM_OPS);
 }
 
 _Use_decl_annotations_
 NTSTATUS
 WmUnlock(PWM_GUARD Guard)
 {
-    PWM_LOCK_HEADER Lock;
     NTSTATUS Status;
 
-    Status = WmpCheckGuard(Guard);
-    if (!NT_SUCCESS(Status)) {
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    Status = WmpLockReleaseCheck(Guard, FALSE);
+    if (Status != STATUS_SUCCESS) {
         return Status;
     }
-    Lock = Guard->Lock;
-
-    /* Give up ownership before the kernel release: once released, another
-     * thread may acquire and record itself as owner. */
-    if ((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
-        InterlockedDecrement(&Lock->SharedHolders);
-    } else if (--Lock->Depth == 0) {
-        WmpStorePointerRelaxed(&Lock->Owner, NULL);
-    }
-    Lock->Ops->Release(Lock, Guard);
+    WmpLockReleaseBookkeeping(Guard, FALSE, WMP_KIND_RECURSIVE_FROM_OPS);
+    Guard->Lock->Ops->Release(Guard->Lock, Guard);
     Guard->Lock = NULL;
     return STATUS_SUCCESS;
 }
@@ -246,7 +195,10 @@ WmUnlockSafe(PWM_GUARD Guard)
 {
     NTSTATUS Status;
 
-    Status = WmpCheckGuard(Guard);
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    Status = WmpLockReleaseCheck(Guard, FALSE);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }

@@ -7,16 +7,18 @@
  *
  * Design (the contract is in registry.h):
  *
- *  Gate. A static array of 64 cache-line-padded call counters, indexed by a
+ *  Gate. A static array of 128 cache-line-padded call slots, indexed by a
  *  hash of the current thread, plus the published registry pointer and a
- *  Destroying flag. Every registry call increments its counter (an
- *  interlocked operation: a full barrier), then reads Destroying and the
- *  registry pointer, and decrements it on the way out. Destroy sets
- *  Destroying (interlocked) and then requires every counter to be seen at
- *  zero: by the barrier pairing, a call either is seen or sees the flag. The
- *  same scan after an unlink proves no lookup can still be looking at what
- *  was unlinked. Lookups write nothing else shared, so lookups on different
- *  processors do not slow each other down.
+ *  Destroying flag. Every registry call announces itself in a slot — it
+ *  owns its slot (or one of the next two, when another call owns it) alone
+ *  with one compare-exchange and leaves with a plain release store, or else
+ *  counts itself in its slot's Shared counter (interlocked in and out) —
+ *  then reads Destroying and the registry pointer. The announcement is an
+ *  interlocked operation, a full barrier. Destroy sets Destroying (interlocked) and then requires every
+ *  slot to be seen free: by the barrier pairing, a call either is seen or
+ *  sees the flag. The same scan after an unlink proves no lookup can still
+ *  be looking at what was unlinked. Lookups write nothing else shared, so
+ *  lookups on different processors do not slow each other down.
  *
  *  Table. Open addressing with linear probing, power-of-two capacity, at
  *  most half full counting tombstones. A slot is { hash, entry pointer }:
@@ -51,8 +53,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define WMP_CACHE_LINE        64
-#define WMP_CALL_SLOTS        64           /* power of two                    */
-#define WMP_CALL_SLOT_BITS    6
+#define WMP_CALL_SLOTS        128          /* power of two                    */
+#define WMP_CALL_SLOT_BITS    7
+#define WMP_CALL_PROBES       3            /* slots tried before sharing one  */
 #define WMP_KEY_WORDS         (WM_REGISTRY_MAX_KEY_LENGTH / 8)
 #define WMP_TABLE_MIN         16           /* initial and smallest capacity   */
 #define WMP_TABLE_MAX         0x40000000UL /* capacity limit (2^30 slots)     */
@@ -66,6 +69,7 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #define WmpLoadSeqCst(P)           __atomic_load_n((P), __ATOMIC_SEQ_CST)
 #define WmpLoadRelaxed(P)          __atomic_load_n((P), __ATOMIC_RELAXED)
 #define WmpStoreRelaxed(P, V)      __atomic_store_n((P), (V), __ATOMIC_RELAXED)
+#define WmpStoreRelease(P, V)      __atomic_store_n((P), (V), __ATOMIC_RELEASE)
 #if defined(__i386__) || defined(__x86_64__)
 #define WmpPause()                 __builtin_ia32_pause()
 #else
@@ -77,14 +81,26 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #define WmpLoadSeqCst(P)           (*(P))
 #define WmpLoadRelaxed(P)          (*(P))
 #define WmpStoreRelaxed(P, V)      ((VOID)(*(P) = (V)))
+#define WmpStoreRelease(P, V)      ((VOID)(*(P) = (V)))
 #define WmpPause()                 YieldProcessor()
 #endif
 
 /* The key reader loads whole aligned words (see WmpParseKey); sanitizers must
  * not instrument those loads, and the function must not be inlined into an
  * instrumented caller. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WMP_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define WMP_SANITIZED 1
+#endif
+#endif
 #if defined(__GNUC__) || defined(__clang__)
+#ifdef WMP_SANITIZED
 #define WMP_WORD_AT_A_TIME __attribute__((no_sanitize_address, no_sanitize_thread, noinline))
+#else
+#define WMP_WORD_AT_A_TIME
+#endif
 typedef ULONG64 __attribute__((may_alias)) WMP_ALIASING_WORD;
 #else
 #define WMP_WORD_AT_A_TIME
@@ -152,9 +168,16 @@ struct _WMP_REGISTRY {
     PVOID               Block;
 };
 
+/* One cache line per slot. A call first tries to own the slot alone (one
+ * compare-exchange in, one plain release store out); when another call owns
+ * it, it counts itself in Shared (interlocked in and out). */
 typedef struct _WMP_CALL_SLOT {
-    _Alignas(WMP_CACHE_LINE) LONG volatile Count;  /* calls in progress        */
+    _Alignas(WMP_CACHE_LINE) LONG volatile Owner;  /* 1: one call owns it     */
+    LONG volatile Shared;                          /* other calls in progress */
 } WMP_CALL_SLOT;
+
+/* WmpEnter's token: the slot index, plus this bit for a Shared entry. */
+#define WMP_CALL_SHARED 0x80000000UL
 
 typedef struct _WMP_REGISTRY_GATE {
     /* Read by every call, written by initialize and destroy only. */
@@ -165,9 +188,10 @@ typedef struct _WMP_REGISTRY_GATE {
 
 static WMP_REGISTRY_GATE WmpGate;
 
-/* A parsed key: canonical words (zero-padded), length, hash. */
+/* A parsed key: canonical words (WordCount of them, the last zero-padded;
+ * one spare for an over-long key being refused), length, hash. */
 typedef struct _WMP_KEY {
-    ULONG64 Words[WMP_KEY_WORDS];
+    ULONG64 Words[WMP_KEY_WORDS + 1];
     ULONG64 Hash;
     ULONG   Length;
     ULONG   WordCount;
@@ -179,6 +203,18 @@ typedef struct _WMP_KEY {
 
 #define WMP_ONES  0x0101010101010101ULL
 #define WMP_HIGHS 0x8080808080808080ULL
+
+/* Per-word hashing constants (odd multipliers, arbitrary salts). */
+static const ULONG64 WmpHashMultiplier[WMP_KEY_WORDS + 1] = {
+    0xA0761D6478BD642FULL, 0xE7037ED1A0B428DBULL, 0x8EBC6AF09C88C6E3ULL, 0x589965CC75374CC3ULL,
+    0x1D8E4E27C47D124FULL, 0xD6E8FEB86659FD93ULL, 0xFF51AFD7ED558CCDULL, 0xC4CEB9FE1A85EC53ULL,
+    0x9E3779B97F4A7C15ULL,
+};
+static const ULONG64 WmpHashSalt[WMP_KEY_WORDS + 1] = {
+    0x2D358DCCAA6C78A5ULL, 0x8BB84B93962EACC9ULL, 0x4B33A62ED433D4A3ULL, 0x4D5A2DA51DE1AA47ULL,
+    0x9FB21C651E98DF25ULL, 0xC2B2AE3D27D4EB4FULL, 0x165667B19E3779F9ULL, 0x27D4EB2F165667C5ULL,
+    0x94D049BB133111EBULL,
+};
 
 /* Index (0..7) of the lowest byte flagged in a has-zero mask. */
 WM_INLINE ULONG
@@ -198,85 +234,121 @@ WmpLowestFlaggedByte(_In_ ULONG64 Flags)
 
 /*
  * Reads a NUL-terminated key a word at a time, canonicalises it into
- * zero-padded little-endian words starting at the key's first byte, and
- * hashes it. Returns FALSE for NULL, empty or over-long keys.
+ * little-endian words starting at the key's first byte (the last one
+ * zero-padded), and hashes it. Returns FALSE for NULL, empty or over-long
+ * keys.
  *
  * The loads are 8-byte aligned, so a load that reaches past the terminator
- * never crosses into another page; the bytes outside the key are masked off
- * (the technique of the Linux kernel's word-at-a-time string routines). This
- * halves a lookup's key cost against a byte loop.
+ * never crosses into another page; bytes outside the key are masked off (the
+ * technique of the Linux kernel's word-at-a-time string routines). For a
+ * typical key this is a third of the work of a byte loop.
  */
+#define WMP_HAS_ZERO(W) (((W) - WMP_ONES) & ~(W) & WMP_HIGHS)
+#define WMP_LOW_BYTES(N) ((1ULL << ((N) * 8)) - 1)   /* N in 1..7 */
+#define WMP_HASH_WORD(Hash, Word, Index) \
+    ((Hash) += ((Word) ^ WmpHashSalt[(Index)]) * WmpHashMultiplier[(Index)])
+
 static WMP_WORD_AT_A_TIME BOOLEAN
 WmpParseKey(_In_opt_z_ PCSTR Key, _Out_ WMP_KEY *Parsed)
 {
     const WMP_ALIASING_WORD *Aligned;
-    ULONG64 Raw[WMP_KEY_WORDS + 1];
+    ULONG64 Current;
+    ULONG64 Next;
     ULONG64 Word;
     ULONG64 Zero;
-    ULONG64 Hash;
+    ULONG64 Hash = 0;
     ULONG Offset;
     ULONG Shift;
-    ULONG Last;
-    ULONG Length;
-    ULONG Count;
+    ULONG Length = 0;
     ULONG Index;
+    ULONG Rest;
 
-    Parsed->Length = 0;
-    Parsed->WordCount = 0;
     if (Key == NULL) {
         return FALSE;
     }
     Offset = (ULONG)((ULONG_PTR)Key & 7);
     Aligned = (const WMP_ALIASING_WORD *)((ULONG_PTR)Key - Offset);
 
-    /* Bytes before the key in its first word are forced non-zero so they
-     * cannot look like the terminator. */
-    Word = Aligned[0] | (Offset != 0 ? ((1ULL << (Offset * 8)) - 1) : 0);
-    for (Last = 0;; ) {
-        Raw[Last] = Word;
-        Zero = (Word - WMP_ONES) & ~Word & WMP_HIGHS;
-        if (Zero != 0) {
-            break;
+    if (Offset == 0) {
+        /* Aligned key: each loaded word is a key word. */
+        for (Index = 0;; Index++) {
+            Word = Aligned[Index];
+            Zero = WMP_HAS_ZERO(Word);
+            if (Zero != 0) {
+                Rest = WmpLowestFlaggedByte(Zero);
+                Length = Index * 8 + Rest;
+                if (Rest != 0) {
+                    Word &= WMP_LOW_BYTES(Rest);
+                    Parsed->Words[Index] = Word;
+                    WMP_HASH_WORD(Hash, Word, Index);
+                    Index++;
+                }
+                break;
+            }
+            Parsed->Words[Index] = Word;
+            WMP_HASH_WORD(Hash, Word, Index);
+            /* 64 bytes and the NUL fit in WMP_KEY_WORDS + 1 words. */
+            if (Index == WMP_KEY_WORDS) {
+                return FALSE;
+            }
         }
-        /* WM_REGISTRY_MAX_KEY_LENGTH bytes plus the NUL, plus the offset,
-         * fit in WMP_KEY_WORDS + 1 words; a longer key is refused unread. */
-        if (++Last == WMP_KEY_WORDS + 1) {
-            return FALSE;
+    } else {
+        /* Key word I is the top of aligned word I and the bottom of I + 1.
+         * Bytes before the key are forced non-zero: not a terminator. */
+        Shift = Offset * 8;
+        Current = Aligned[0] | WMP_LOW_BYTES(Offset);
+        for (Index = 0;; Index++) {
+            Zero = WMP_HAS_ZERO(Current);
+            if (Zero != 0) {
+                /* The key ends inside the top of Current. */
+                Length = Index * 8 + WmpLowestFlaggedByte(Zero) - Offset;
+                Rest = Length - Index * 8;
+                if (Rest != 0) {
+                    Word = (Current >> Shift) & WMP_LOW_BYTES(Rest);
+                    Parsed->Words[Index] = Word;
+                    WMP_HASH_WORD(Hash, Word, Index);
+                    Index++;
+                }
+                break;
+            }
+            if (Index == WMP_KEY_WORDS) {
+                return FALSE;
+            }
+            Next = Aligned[Index + 1];
+            Word = (Current >> Shift) | (Next << (64 - Shift));
+            Zero = WMP_HAS_ZERO(Next);
+            if (Zero != 0 && WmpLowestFlaggedByte(Zero) < Offset) {
+                /* The key ends in the bottom of Next, inside this word. */
+                Rest = 8 - Offset + WmpLowestFlaggedByte(Zero);
+                Length = Index * 8 + Rest;
+                if (Rest != 8) {
+                    Word &= WMP_LOW_BYTES(Rest);
+                }
+                Parsed->Words[Index] = Word;
+                WMP_HASH_WORD(Hash, Word, Index);
+                Index++;
+                break;
+            }
+            Parsed->Words[Index] = Word;
+            WMP_HASH_WORD(Hash, Word, Index);
+            Current = Next;
         }
-        Word = Aligned[Last];
     }
-    Length = Last * 8 + WmpLowestFlaggedByte(Zero) - Offset;
     if (Length == 0 || Length > WM_REGISTRY_MAX_KEY_LENGTH) {
         return FALSE;
     }
-
-    Count = (Length + 7) >> 3;
-    Shift = Offset * 8;
-    Hash = 0x9E3779B97F4A7C15ULL ^ Length;
-    for (Index = 0; Index < Count; Index++) {
-        Word = Raw[Index] >> Shift;
-        if (Shift != 0 && Index + 1 <= Last) {
-            Word |= Raw[Index + 1] << (64 - Shift);
-        }
-        if (Index + 1 == Count && (Length & 7) != 0) {
-            Word &= (1ULL << ((Length & 7) * 8)) - 1;
-        }
-        Parsed->Words[Index] = Word;
-        Hash ^= Word;
-        Hash *= 0xBF58476D1CE4E5B9ULL;
-        Hash ^= Hash >> 31;
-    }
-    for (; Index < WMP_KEY_WORDS; Index++) {
-        Parsed->Words[Index] = 0;
-    }
-    /* Final avalanche: the table index uses the low bits. */
+    /* Final avalanche of length and words: the table index uses the low
+     * bits. Keys come from the driver, not an adversary: no random seed. */
+    Hash += (ULONG64)Length * 0x9E3779B97F4A7C15ULL;
+    Hash ^= Hash >> 32;
+    Hash *= 0xBF58476D1CE4E5B9ULL;
     Hash ^= Hash >> 29;
     Hash *= 0x94D049BB133111EBULL;
     Hash ^= Hash >> 32;
 
     Parsed->Hash = Hash;
     Parsed->Length = Length;
-    Parsed->WordCount = Count;
+    Parsed->WordCount = Index;
     return TRUE;
 }
 
@@ -325,14 +397,27 @@ WmpTypeMatches(_In_ const WMP_REGISTRY_ENTRY *Entry, _In_ PCWMP_REGISTRY_TYPE Ty
 /* Gate                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The current thread's call counter. Threads hashing to one counter only
- * share a cache line; correctness never depends on the mapping. */
+/* The current thread's call slot. Threads hashing to one slot only share a
+ * cache line (one owns it, the others count in Shared); correctness never
+ * depends on the mapping. The thread identity is the lock core's. */
 WM_INLINE ULONG
 WmpCallSlot(VOID)
 {
-    ULONG64 Mixed = (ULONG64)(ULONG_PTR)KeGetCurrentThread() * 0x9E3779B97F4A7C15ULL;
+    ULONG64 Mixed = (ULONG64)(ULONG_PTR)WmpCurrentThread() * 0x9E3779B97F4A7C15ULL;
 
     return (ULONG)(Mixed >> (64 - WMP_CALL_SLOT_BITS));
+}
+
+/* Leaves a registry call. An owner's plain release store orders every read
+ * of the call before it: a writer that then sees the slot free may free. */
+WM_INLINE VOID
+WmpLeave(_In_ ULONG Slot)
+{
+    if ((Slot & WMP_CALL_SHARED) == 0) {
+        WmpStoreRelease(&WmpGate.Calls[Slot].Owner, 0);
+    } else {
+        InterlockedDecrement(&WmpGate.Calls[Slot & ~WMP_CALL_SHARED].Shared);
+    }
 }
 
 /* Enters a registry call. On success *Registry stays valid until WmpLeave. */
@@ -341,32 +426,40 @@ WmpEnter(_Out_ PULONG Slot, _Out_ PWMP_REGISTRY *Registry)
 {
     ULONG Index = WmpCallSlot();
     PWMP_REGISTRY Current;
+    ULONG Probe;
+    ULONG Try;
 
-    *Slot = Index;
     *Registry = NULL;
-    /* Announce first (a full barrier), then look: a destroy that set
-     * Destroying before this increment is seen below; one that sets it later
-     * sees the increment and refuses. */
-    InterlockedIncrement(&WmpGate.Calls[Index].Count);
+    /* Announce first (an interlocked operation: a full barrier), then look:
+     * a destroy that set Destroying before the announcement is seen below;
+     * one that sets it later sees the announcement and refuses. */
+    for (Probe = 0;; Probe++) {
+        Try = (Index + Probe) & (WMP_CALL_SLOTS - 1);
+        /* Read first: a slot another call owns is not written to. */
+        if (WmpLoadRelaxed(&WmpGate.Calls[Try].Owner) == 0 &&
+            InterlockedCompareExchange(&WmpGate.Calls[Try].Owner, 1, 0) == 0) {
+            *Slot = Try;
+            break;
+        }
+        if (Probe + 1 == WMP_CALL_PROBES) {
+            InterlockedIncrement(&WmpGate.Calls[Index].Shared);
+            *Slot = Index | WMP_CALL_SHARED;
+            break;
+        }
+    }
     if (WmpLoadSeqCst(&WmpGate.Destroying) != 0) {
-        InterlockedDecrement(&WmpGate.Calls[Index].Count);
+        WmpLeave(*Slot);
         return STATUS_WM_REGISTRY_NOT_INITIALIZED;
     }
     /* Read after Destroying: a finished destroy publishes NULL before it
      * clears the flag. */
     Current = WmpLoadAcquire(&WmpGate.Registry);
     if (Current == NULL) {
-        InterlockedDecrement(&WmpGate.Calls[Index].Count);
+        WmpLeave(*Slot);
         return STATUS_WM_REGISTRY_NOT_INITIALIZED;
     }
     *Registry = Current;
     return STATUS_SUCCESS;
-}
-
-WM_INLINE VOID
-WmpLeave(_In_ ULONG Slot)
-{
-    InterlockedDecrement(&WmpGate.Calls[Slot].Count);
 }
 
 /* Enters as a writer: returns owning the registry's writer lock (at
@@ -403,7 +496,13 @@ WmpWaitForCalls(VOID)
     ULONG Spins;
 
     for (Index = 0; Index < WMP_CALL_SLOTS; Index++) {
-        for (Spins = 0; WmpLoadSeqCst(&WmpGate.Calls[Index].Count) != 0; Spins++) {
+        for (Spins = 0; WmpLoadSeqCst(&WmpGate.Calls[Index].Owner) != 0; Spins++) {
+            if (Spins == WMP_DRAIN_SPINS) {
+                return FALSE;
+            }
+            WmpPause();
+        }
+        for (Spins = 0; WmpLoadSeqCst(&WmpGate.Calls[Index].Shared) != 0; Spins++) {
             if (Spins == WMP_DRAIN_SPINS) {
                 return FALSE;
             }
@@ -482,7 +581,8 @@ WmpEntryCreate(_In_ const WMP_KEY *Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_opt_ 
     Entry->ValueSize = Type->ValueSize;
     Entry->ValueOffset = (USHORT)Type->ValueOffset;
     Entry->KeyLength = (USHORT)Key->Length;
-    for (Index = 0; Index < WMP_KEY_WORDS; Index++) {
+    /* The block is zeroed: the words after the key stay zero. */
+    for (Index = 0; Index < Key->WordCount; Index++) {
         Entry->Key[Index] = Key->Words[Index];
     }
     Entry->Block = Block;
@@ -1142,8 +1242,38 @@ VOID
 WmpRegistryTestHoldCall(BOOLEAN Hold)
 {
     if (Hold) {
-        InterlockedIncrement(&WmpGate.Calls[WmpCallSlot()].Count);
+        InterlockedIncrement(&WmpGate.Calls[WmpCallSlot()].Shared);
     } else {
-        WmpLeave(WmpCallSlot());
+        WmpLeave(WmpCallSlot() | WMP_CALL_SHARED);
     }
+}
+
+static VOID
+WmpListDropReferences(_In_opt_ PWMP_REGISTRY_ENTRY Entry)
+{
+    for (; Entry != NULL; Entry = Entry->Next) {
+        InterlockedExchange(&Entry->References, 0);
+    }
+}
+
+_Use_decl_annotations_
+VOID
+WmpRegistryTestDropReferences(VOID)
+{
+    PWMP_REGISTRY Registry;
+    PWMP_REGISTRY_ENTRY Entry;
+    ULONG Index;
+
+    if (KeGetCurrentIrql() > APC_LEVEL || !NT_SUCCESS(WmpEnterWriter(&Registry))) {
+        return;
+    }
+    for (Index = 0; Index <= Registry->Table->Mask; Index++) {
+        Entry = Registry->Table->Slots[Index].Entry;
+        if (Entry != NULL && Entry != WMP_TOMBSTONE) {
+            InterlockedExchange(&Entry->References, 0);
+        }
+    }
+    WmpListDropReferences(Registry->Retired);
+    WmpListDropReferences(Registry->Replaced);
+    ExReleaseFastMutex(&Registry->WriterLock);
 }

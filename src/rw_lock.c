@@ -10,31 +10,17 @@
 
 #define WMP_RW_LOCK(Lock) CONTAINING_RECORD((Lock), WM_RW_LOCK, Header)
 
-/* EX_DEFAULT_PUSH_LOCK_FLAGS: the only flags value drivers pass. */
-#define WMP_PUSH_LOCK_FLAGS 0
-
 /* ------------------------------------------------------------------------ */
 /* Push-lock routines                                                       */
 /* ------------------------------------------------------------------------ */
 
 /*
  * Resolved at run time (Windows 10 1809+; absent on Wine 8). Published here
- * when the first push-lock-backed lock is initialised, so acquire and release
- * cost one load and an indirect call, and stay valid for every such lock even
- * if the lookup cache is reset later (tests do that).
+ * (WmpRwPushRoutines, declared in rw_lock.h for the inline fast path) when
+ * the first push-lock-backed lock is initialised, so acquire and release
+ * cost one load and an indirect call, and stay valid for every such lock
+ * even if the lookup cache is reset later (tests do that).
  */
-typedef enum _WMP_PUSH_ROUTINE {
-    WmpPushAcquireExclusive = 0,
-    WmpPushAcquireShared,
-    WmpPushReleaseExclusive,
-    WmpPushReleaseShared,
-    WmpPushRequiredCount,   /* the ones above decide the backing          */
-    WmpPushTryExclusive = WmpPushRequiredCount, /* optional: try forms     */
-    WmpPushTryShared,       /* optional: try forms                         */
-    WmpPushInitialize,      /* optional: without it the lock is set to 0   */
-    WmpPushRoutineCount
-} WMP_PUSH_ROUTINE;
-
 static const WMP_ROUTINE WmpPushRoutineIds[WmpPushRoutineCount] = {
     WmpRoutineExAcquirePushLockExclusiveEx,
     WmpRoutineExAcquirePushLockSharedEx,
@@ -45,7 +31,7 @@ static const WMP_ROUTINE WmpPushRoutineIds[WmpPushRoutineCount] = {
     WmpRoutineExInitializePushLock,
 };
 
-static PVOID volatile WmpPushRoutines[WmpPushRoutineCount];
+PVOID volatile WmpRwPushRoutines[WmpPushRoutineCount];
 
 /* TRUE, with the routines published, when the four acquire/release routines
  * are exported (and resolved: above PASSIVE_LEVEL an unresolved lookup reads
@@ -65,12 +51,11 @@ WmpResolvePushRoutines(VOID)
     }
     /* Every initialiser stores the same addresses: benign, and atomic. */
     for (Index = 0; Index < WmpPushRoutineCount; Index++) {
-        WmpStorePointerRelaxed(&WmpPushRoutines[Index], Found[Index]);
+        WmpStorePointerRelaxed(&WmpRwPushRoutines[Index], Found[Index]);
     }
     return TRUE;
 }
 
-#define WMP_PUSH_ROUTINE(Type, Which) ((Type *)WmpLoadPointerRelaxed(&WmpPushRoutines[Which]))
 
 /* ------------------------------------------------------------------------ */
 /* Reader table                                                             */
@@ -82,7 +67,7 @@ WmpResolvePushRoutines(VOID)
  * So relaxed loads suffice for the lookup, and a slot it sees as taken by
  * another thread can only be that thread's (or stale-but-not-ours).
  */
-static BOOLEAN
+BOOLEAN
 WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
 {
     PWM_RW_READER_TABLE Table = &Rw->Readers;
@@ -100,7 +85,7 @@ WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
 }
 
 /* Claims a free slot for Thread; appends a table when all are taken. */
-static NTSTATUS
+NTSTATUS
 WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile **Slot)
 {
     PWM_RW_READER_TABLE Table = &Rw->Readers;
@@ -136,12 +121,6 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile *
     }
 }
 
-WM_INLINE VOID
-WmpRwReleaseSlot(_Inout_ PVOID volatile *Slot)
-{
-    WmpStorePointerRelaxed(Slot, NULL);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
@@ -154,7 +133,7 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
 
     /* Chosen once: a lock keeps the kernel object it was initialised as. */
     if (WmpResolvePushRoutines()) {
-        InitializePushLock = WMP_PUSH_ROUTINE(WMP_EX_INITIALIZE_PUSH_LOCK, WmpPushInitialize);
+        InitializePushLock = WMP_RW_PUSH(WMP_EX_INITIALIZE_PUSH_LOCK, WmpPushInitialize);
         if (InitializePushLock != NULL) {
             InitializePushLock(&Rw->Object.PushLock);
         } else {
@@ -168,104 +147,30 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
     }
 }
 
-/* Takes the kernel lock (the caller is in a critical region). A try on a
- * push lock needs TryToAcquire, which the caller checked. */
-static BOOLEAN
-WmpRwKernelAcquire(_Inout_ PWM_RW_LOCK Rw, _In_ BOOLEAN Shared, _In_ BOOLEAN Wait,
-                   _In_opt_ WMP_EX_TRY_PUSH_LOCK_ROUTINE *TryToAcquire)
-{
-    if (Rw->Header.KindByte == (UCHAR)WmRwLockPushLock) {
-        if (Wait) {
-            WMP_PUSH_ROUTINE(WMP_EX_PUSH_LOCK_ROUTINE,
-                             Shared ? WmpPushAcquireShared : WmpPushAcquireExclusive)(
-                &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-            return TRUE;
-        }
-        return TryToAcquire(&Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-    }
-    return Shared ? ExAcquireResourceSharedLite(&Rw->Object.Resource, Wait)
-                  : ExAcquireResourceExclusiveLite(&Rw->Object.Resource, Wait);
-}
-
 static NTSTATUS
 WmpRwLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, _In_ BOOLEAN Try,
                  _Inout_ PWM_GUARD Guard)
 {
-    PWM_RW_LOCK Rw = WMP_RW_LOCK(Lock);
     BOOLEAN Shared = (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED;
-    PVOID volatile *Slot = NULL;
-    KIRQL Irql = KeGetCurrentIrql();
-    WMP_EX_TRY_PUSH_LOCK_ROUTINE *TryToAcquire = NULL;
-    NTSTATUS Status;
 
-    if (Irql > APC_LEVEL) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
-    /* The core already refused a thread that holds it exclusively. A reader
-     * asking again would wait for itself (exclusive) or could wait behind a
-     * writer that waits for it (shared). No shared holder at all means this
-     * thread is not one: it is the only one that could make itself one. */
-    if (WmpLoadLongAcquire(&Lock->SharedHolders) != 0 && WmpRwIsReader(Rw, Guard->Thread)) {
-        return Shared ? STATUS_WM_RECURSIVE_ACQUIRE : STATUS_WM_UPGRADE_REFUSED;
-    }
-    /* Neither kernel object has a timed wait: only "do not wait" is offered,
-     * and on a push lock only where the kernel exports the try routines. */
-    if (Timeout != NULL) {
-        if (Timeout->QuadPart != 0) {
-            return STATUS_NOT_SUPPORTED;
+    /* Neither kernel object has a timed wait: only "do not wait" is offered
+     * (the IRQL and the upgrade are checked first, as for any timeout). */
+    if (Timeout != NULL && Timeout->QuadPart != 0) {
+        if (KeGetCurrentIrql() > APC_LEVEL) {
+            return STATUS_WM_IRQL_TOO_HIGH;
         }
-        if (Lock->KindByte == (UCHAR)WmRwLockPushLock) {
-            TryToAcquire = WMP_PUSH_ROUTINE(WMP_EX_TRY_PUSH_LOCK_ROUTINE,
-                                            Shared ? WmpPushTryShared : WmpPushTryExclusive);
-            if (TryToAcquire == NULL) {
-                return STATUS_NOT_SUPPORTED;
-            }
+        if (WmpLoadLongAcquire(&Lock->SharedHolders) != 0 && WmpRwIsReader(WMP_RW_LOCK(Lock), Guard->Thread)) {
+            return Shared ? STATUS_WM_RECURSIVE_ACQUIRE : STATUS_WM_UPGRADE_REFUSED;
         }
+        return STATUS_NOT_SUPPORTED;
     }
-    /* Record the reader before waiting, so a failure to record it leaves
-     * nothing acquired. */
-    if (Shared) {
-        Status = WmpRwClaimSlot(Rw, Guard->Thread, &Slot);
-        if (!NT_SUCCESS(Status)) {
-            return Status;
-        }
-    }
-
-    /* Both kernel objects require normal kernel APCs off from acquire to
-     * release (a suspended holder would block everyone). */
-    KeEnterCriticalRegion();
-    if (!WmpRwKernelAcquire(Rw, Shared, (BOOLEAN)(Timeout == NULL), TryToAcquire)) {
-        KeLeaveCriticalRegion();
-        if (Slot != NULL) {
-            WmpRwReleaseSlot(Slot);
-        }
-        return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
-    }
-    Guard->KindData.ReaderSlot = Slot;
-    Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
-    return STATUS_SUCCESS;
+    return WmpRwAcquire(Lock, Guard, Shared, (BOOLEAN)(Timeout == NULL), Try);
 }
 
 static VOID
 WmpRwLockRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    PWM_RW_LOCK Rw = WMP_RW_LOCK(Lock);
-    BOOLEAN Shared = (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED;
-
-    /* Out of the table first: once the kernel lock is released this thread
-     * may be asked to look itself up again at any time. */
-    if (Shared) {
-        WmpRwReleaseSlot(Guard->KindData.ReaderSlot);
-    }
-    if (Lock->KindByte == (UCHAR)WmRwLockPushLock) {
-        WMP_PUSH_ROUTINE(WMP_EX_PUSH_LOCK_ROUTINE,
-                         Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive)(
-            &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-    } else {
-        ExReleaseResourceLite(&Rw->Object.Resource);
-    }
-    KeLeaveCriticalRegion();
+    WmpRwRelease(Lock, Guard, (BOOLEAN)((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED));
 }
 
 static NTSTATUS

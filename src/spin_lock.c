@@ -62,23 +62,24 @@ WmpSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout
 {
     PKSPIN_LOCK SpinLock = WMP_SPIN_LOCK(Lock);
     BOOLEAN AtDpcLevel = (Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0;
-    KIRQL Irql = KeGetCurrentIrql();
-    KIRQL OldIrql = Irql;
+    KIRQL Irql;
+    KIRQL OldIrql;
     WMP_KE_TRY_TO_ACQUIRE_SPIN_LOCK_AT_DPC_LEVEL *TryToAcquire;
     NTSTATUS Status;
 
+    /* Raising and spinning: the typed layer's inline path, one implementation. */
+    if (Timeout == NULL && !AtDpcLevel) {
+        return WmpKindAcquire_WM_SPIN_LOCK(Lock, Guard);
+    }
+    Irql = KeGetCurrentIrql();
+    OldIrql = Irql;
     Status = WmpSpinCheckAcquireIrql(Irql, AtDpcLevel);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }
 
     if (Timeout == NULL) {
-        if (AtDpcLevel) {
-            KeAcquireSpinLockAtDpcLevel(SpinLock);
-        } else {
-            /* Raises to DISPATCH_LEVEL; the previous IRQL goes into the guard. */
-            KeAcquireSpinLock(SpinLock, &OldIrql);
-        }
+        KeAcquireSpinLockAtDpcLevel(SpinLock);
     } else {
         /* A spin lock cannot time out: only "do not wait" is offered, and only
          * through the DISPATCH_LEVEL try routine (Wine 8 does not export it). */
@@ -113,16 +114,7 @@ WmpSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout
 static VOID
 WmpSpinLockRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    if ((Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0) {
-        KeReleaseSpinLockFromDpcLevel(WMP_SPIN_LOCK(Lock));
-    } else if ((Guard->Mode & WMP_GUARD_KIND_PRIVATE) != 0) {
-        /* A try that raised by hand: release at DISPATCH_LEVEL, then lower. */
-        KeReleaseSpinLockFromDpcLevel(WMP_SPIN_LOCK(Lock));
-        KeLowerIrql(Guard->OldIrql);
-    } else {
-        /* Lowers to the IRQL saved at acquisition. */
-        KeReleaseSpinLock(WMP_SPIN_LOCK(Lock), Guard->OldIrql);
-    }
+    WmpKindRelease_WM_SPIN_LOCK(Lock, Guard);
 }
 
 const WM_LOCK_OPS WmSpinLockOps = {
@@ -145,12 +137,15 @@ static NTSTATUS
 WmpQueuedSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout,
                          _In_ BOOLEAN Try, _Inout_ PWM_GUARD Guard)
 {
-    PKSPIN_LOCK SpinLock = WMP_QUEUED_SPIN_LOCK(Lock);
     BOOLEAN AtDpcLevel = (Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0;
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql;
     NTSTATUS Status;
 
     UNREFERENCED_PARAMETER(Try);
+    if (Timeout == NULL && !AtDpcLevel) {
+        return WmpKindAcquire_WM_QUEUED_SPIN_LOCK(Lock, Guard);
+    }
+    Irql = KeGetCurrentIrql();
     Status = WmpSpinCheckAcquireIrql(Irql, AtDpcLevel);
     if (!NT_SUCCESS(Status)) {
         return Status;
@@ -159,16 +154,8 @@ WmpQueuedSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER T
     if (Timeout != NULL) {
         return STATUS_NOT_SUPPORTED;
     }
-
-    /* The queue handle lives in the guard: the kernel links it into the
-     * lock's queue, and the release reads the saved IRQL from it. */
-    if (AtDpcLevel) {
-        KeAcquireInStackQueuedSpinLockAtDpcLevel(SpinLock, &Guard->KindData.Queue);
-        Guard->OldIrql = DISPATCH_LEVEL;
-    } else {
-        KeAcquireInStackQueuedSpinLock(SpinLock, &Guard->KindData.Queue);
-        Guard->OldIrql = Guard->KindData.Queue.OldIrql;
-    }
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(WMP_QUEUED_SPIN_LOCK(Lock), &Guard->KindData.Queue);
+    Guard->OldIrql = DISPATCH_LEVEL;
     Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
@@ -176,13 +163,7 @@ WmpQueuedSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER T
 static VOID
 WmpQueuedSpinLockRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    UNREFERENCED_PARAMETER(Lock);
-    /* The handle, not the lock, says what to release. */
-    if ((Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0) {
-        KeReleaseInStackQueuedSpinLockFromDpcLevel(&Guard->KindData.Queue);
-    } else {
-        KeReleaseInStackQueuedSpinLock(&Guard->KindData.Queue);
-    }
+    WmpKindRelease_WM_QUEUED_SPIN_LOCK(Lock, Guard);
 }
 
 const WM_LOCK_OPS WmQueuedSpinLockOps = {

@@ -48,9 +48,8 @@ VOID WmpResetRoutineCache(VOID);
 
 typedef PVOID (NTAPI WMP_EX_ALLOCATE_POOL2)(_In_ ULONG64 Flags, _In_ SIZE_T NumberOfBytes, _In_ ULONG Tag);
 typedef BOOLEAN (FASTCALL WMP_EX_TRY_TO_ACQUIRE_FAST_MUTEX)(_Inout_ PFAST_MUTEX FastMutex);
-/* Guarded mutexes (Server 2003 SP1+; Wine 8 exports only KeInitializeGuardedMutex). */
-typedef VOID (FASTCALL WMP_KE_GUARDED_MUTEX_ROUTINE)(_Inout_ PKGUARDED_MUTEX Mutex);
-typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX)(_Inout_ PKGUARDED_MUTEX Mutex);
+/* Guarded mutexes (Server 2003 SP1+; Wine 8 exports only KeInitializeGuardedMutex):
+ * WMP_KE_GUARDED_MUTEX_ROUTINE, WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX in guarded_mutex.h. */
 /* Server 2003 SP1+; Wine 8 does not export it. */
 typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_SPIN_LOCK_AT_DPC_LEVEL)(_Inout_ PKSPIN_LOCK SpinLock);
 /* Push locks (wdm.h, Windows 10 1809+). EX_PUSH_LOCK is a ULONG_PTR; older
@@ -58,18 +57,13 @@ typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_SPIN_LOCK_AT_DPC_LEVEL)(_Inout_ 
  * ...Ex routines (its Exf... push-lock exports are stubs and never called). */
 typedef ULONG_PTR WMP_EX_PUSH_LOCK, *PWMP_EX_PUSH_LOCK;
 typedef VOID (NTAPI WMP_EX_INITIALIZE_PUSH_LOCK)(_Out_ PWMP_EX_PUSH_LOCK PushLock);
-typedef VOID (FASTCALL WMP_EX_PUSH_LOCK_ROUTINE)(_Inout_ PWMP_EX_PUSH_LOCK PushLock, _In_ ULONG Flags);
-typedef BOOLEAN (FASTCALL WMP_EX_TRY_PUSH_LOCK_ROUTINE)(_Inout_ PWMP_EX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+/* WMP_EX_PUSH_LOCK_ROUTINE, WMP_EX_TRY_PUSH_LOCK_ROUTINE: rw_lock.h. */
 
 /* --- Lock core (lock.c) ---------------------------------------------------- */
 
 WM_INLINE PVOID WmpCurrentThread(VOID)
 {
-    /* PsGetCurrentThread is a real export everywhere. mingw-w64's x64
-     * KeGetCurrentThread is an inline read of gs:[0x188], which only the
-     * Windows kernel maps to the KTHREAD (under Wine every thread reads the
-     * same value there, which would make every thread look like the owner). */
-    return (PVOID)PsGetCurrentThread();
+    return WmpCurrentThreadIdentity(); /* see compiler.h: not KeGetCurrentThread */
 }
 
 /* Owner bookkeeping for exclusive kinds, done by the core after Acquire and

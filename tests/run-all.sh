@@ -19,7 +19,7 @@ step() {
   "$@" >"$log" 2>&1
   local rc=$?
   # Show the result lines, not the whole build log.
-  grep -E '^(WMT (FAIL|SKIP)|FAIL|SKIP|error|.*error:|\*\*\* STOP)' "$log" | head -n 60
+  grep -E '^(WMT (FAIL|SKIP)|FAIL|SKIP|selftest FAIL|run-wine: FAILED)|^[^P].*error:' "$log" | head -n 60
   local line
   line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   local p=0 f=0 s=0

@@ -377,25 +377,22 @@ ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE
     }
     if (Handle == NtCurrentThread()) {
         Found = HkpCurrentThread();
+        ObfReferenceObject(Found);
     } else {
         pthread_mutex_lock(&HkpHandleLock);
         Slot = HkpHandleSlot(Handle);
         if (Slot != NULL) {
-            Found = *Slot;
             /* Referenced under the table lock: ZwClose cannot drop the last
              * reference in between. */
+            Found = *Slot;
             ObfReferenceObject(Found);
         }
         pthread_mutex_unlock(&HkpHandleLock);
         if (Found == NULL) {
             return STATUS_INVALID_HANDLE;
         }
-        *Object = Found;
-        goto Done;
     }
-    ObfReferenceObject(Found);
     *Object = Found;
-Done:
     if (HandleInformation != NULL) {
         HandleInformation->HandleAttributes = OBJ_KERNEL_HANDLE;
         HandleInformation->GrantedAccess = DesiredAccess;
@@ -427,27 +424,36 @@ ObfReferenceObject(PVOID Object)
     return __atomic_add_fetch(&Thread->RefCount, 1, __ATOMIC_SEQ_CST);
 }
 
-LONG_PTR FASTCALL
-ObfDereferenceObject(PVOID Object)
+/* Drops one reference; the last one frees the thread object. */
+static LONG
+HkpDereferenceThread(PKTHREAD Thread)
 {
-    PKTHREAD Thread = HkpThreadFromObject(Object);
-    LONG Count;
+    LONG Count = __atomic_sub_fetch(&Thread->RefCount, 1, __ATOMIC_SEQ_CST);
 
-    if (Thread == NULL) {
-        KeBugCheckEx(REFERENCE_BY_POINTER, 0, (ULONG_PTR)Object, 0, 0);
-    }
-    if (HkpCurrentThread()->Irql > DISPATCH_LEVEL) {
-        HkpVerifierBugCheck(HK_RULE_IRQL_KE_DISPATCH_LTE, HkpCurrentThread()->Irql, Object, 0);
-    }
-    Count = __atomic_sub_fetch(&Thread->RefCount, 1, __ATOMIC_SEQ_CST);
     if (Count < 0) {
-        /* REFERENCE_BY_POINTER: P2 object, P4 pointer count. */
-        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)*PsThreadType, (ULONG_PTR)Object, 0, (ULONG_PTR)(LONG_PTR)Count);
+        /* REFERENCE_BY_POINTER: P1 object type, P2 object, P4 pointer count. */
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)*PsThreadType, (ULONG_PTR)Thread, 0,
+                     (ULONG_PTR)(LONG_PTR)Count);
     }
     if (Count == 0) {
         HkpThreadFree(Thread);
     }
     return Count;
+}
+
+LONG_PTR FASTCALL
+ObfDereferenceObject(PVOID Object)
+{
+    PKTHREAD Thread = HkpThreadFromObject(Object);
+    PKTHREAD Caller = HkpCurrentThread();
+
+    if (Thread == NULL) {
+        KeBugCheckEx(REFERENCE_BY_POINTER, 0, (ULONG_PTR)Object, 0, 0);
+    }
+    if (Caller->Irql > DISPATCH_LEVEL) {
+        HkpVerifierBugCheck(HK_RULE_IRQL_KE_DISPATCH_LTE, Caller->Irql, Object, 0);
+    }
+    return HkpDereferenceThread(Thread);
 }
 
 NTSTATUS NTAPI
@@ -518,7 +524,7 @@ HkpThreadMain(void *Argument)
     HkpUnlock();
 
     HkpCurrent = NULL;
-    ObfDereferenceObject(Thread); /* the running thread's own reference */
+    (VOID)HkpDereferenceThread(Thread); /* the running thread's own reference */
     return NULL;
 }
 
@@ -564,14 +570,14 @@ PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUT
     }
     if (pthread_attr_init(&Attributes) != 0) {
         (VOID)ZwClose(Handle);
-        ObfDereferenceObject(Thread);
+        (VOID)HkpDereferenceThread(Thread);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     pthread_attr_setdetachstate(&Attributes, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&Pthread, &Attributes, HkpThreadMain, Thread) != 0) {
         pthread_attr_destroy(&Attributes);
         (VOID)ZwClose(Handle);
-        ObfDereferenceObject(Thread);
+        (VOID)HkpDereferenceThread(Thread);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     pthread_attr_destroy(&Attributes);

@@ -168,6 +168,16 @@
 #define WM_ALIGNOF(T) _Alignof(T)
 #define WM_STATIC_ASSERT(Cond, Msg) _Static_assert(Cond, Msg)
 
+/*
+ * Identity of the calling thread, for owner records and recursion checks.
+ * PsGetCurrentThreadId is a real export on every kernel we run on. The
+ * mingw-w64 x64 headers make KeGetCurrentThread (and PsGetCurrentThread) an
+ * inline read of gs:[0x188], which only the Windows kernel maps to the
+ * KTHREAD: under Wine it reads 0 on every thread, so every thread would look
+ * like the owner. Thread ids are unique among live threads.
+ */
+#define WmpCurrentThreadIdentity() ((PVOID)PsGetCurrentThreadId())
+
 /* Pool tags built from characters so a pool dump shows them as written
  * (the seed crate encoded its tags in two different byte orders). */
 #define WM_MAKE_TAG(A, B, C, D) \

@@ -128,7 +128,7 @@ WmDeleteCriticalSection(
     _In_opt_ PWM_CRITICAL_SECTION Section);
 
 /*
- * WmEnterCriticalSection
+ * WmEnterCriticalSection (inline)
  *
  * Waits until the calling thread owns the section, and arms Guard.
  * IRQL: <= APC_LEVEL. A FAST_MUTEX section raises to APC_LEVEL until leave;
@@ -140,10 +140,38 @@ WmDeleteCriticalSection(
  */
 _IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
 _When_(return == 0, _Acquires_lock_(*Section))
-NTSTATUS
+WMP_FORCEINLINE NTSTATUS
 WmEnterCriticalSection(
     _In_opt_ PWM_CRITICAL_SECTION Section,
-    _Out_ PWM_CRITICAL_SECTION_GUARD Guard);
+    _Out_ PWM_CRITICAL_SECTION_GUARD Guard)
+{
+    PWM_LOCK_HEADER Lock = Section != NULL ? &Section->Lock.Header : NULL;
+    NTSTATUS Status;
+
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    /* Inline, with the core's steps and the kind known (see lock.h), as the
+     * typed layers have it: a section costs what a typed lock costs. */
+    if (Lock != NULL && Lock->Ops == &WmFastMutexOps) {
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+        if (Status != STATUS_SUCCESS) {
+            return Status;
+        }
+        return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                 WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+    }
+    if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_RECURSIVE_WM_KMUTEX);
+        if (Status != STATUS_SUCCESS) {
+            return Status;
+        }
+        return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                 WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_RECURSIVE_WM_KMUTEX);
+    }
+    /* NULL, deleted or not a section: the core says which. */
+    return WmpLockAcquire(Lock, NULL, FALSE, &Guard->Base);
+}
 
 /*
  * WmEnterCriticalSectionTimeout
@@ -182,7 +210,7 @@ WmTryEnterCriticalSection(
     _Out_ PWM_CRITICAL_SECTION_GUARD Guard);
 
 /*
- * WmLeaveCriticalSection
+ * WmLeaveCriticalSection (inline)
  *
  * Leaves the section Guard entered and disarms Guard. Like WmUnlock it does
  * not check the IRQL (KMUTEX: <= DISPATCH_LEVEL and on the same side of
@@ -192,9 +220,32 @@ WmTryEnterCriticalSection(
  * STATUS_WM_NOT_LOCKED (not armed: nothing left); STATUS_WM_NOT_OWNER.
  */
 _IRQL_requires_max_(DISPATCH_LEVEL)
-NTSTATUS
+WMP_FORCEINLINE NTSTATUS
 WmLeaveCriticalSection(
-    _Inout_opt_ PWM_CRITICAL_SECTION_GUARD Guard);
+    _Inout_opt_ PWM_CRITICAL_SECTION_GUARD Guard)
+{
+    PWM_LOCK_HEADER Lock = Guard != NULL ? Guard->Base.Lock : NULL;
+    NTSTATUS Status;
+
+    /* A section's guards are exclusive; the kind is the section's. */
+    if (Lock != NULL && (Lock->Ops == &WmFastMutexOps || Lock->Ops == &WmKMutexOps)) {
+        Status = WmpLockReleaseCheck(&Guard->Base, TRUE);
+        if (Status != STATUS_SUCCESS) {
+            return Status;
+        }
+        if (Lock->Ops == &WmFastMutexOps) {
+            WmpLockReleaseBookkeeping(&Guard->Base, TRUE, WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+            WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
+        } else {
+            WmpLockReleaseBookkeeping(&Guard->Base, TRUE, WMP_KIND_RECURSIVE_WM_KMUTEX);
+            WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
+        }
+        Guard->Base.Lock = NULL;
+        return STATUS_SUCCESS;
+    }
+    /* NULL or disarmed guard: the core says which. */
+    return WmUnlock(Guard != NULL ? &Guard->Base : NULL);
+}
 
 /*
  * WmLeaveCriticalSectionSafe
@@ -210,11 +261,11 @@ WmLeaveCriticalSectionSafe(
     _Inout_opt_ PWM_CRITICAL_SECTION_GUARD Guard);
 
 /* Scoped-release hooks (WM_WITH_LOCK / WM_AUTO_UNLOCK with WM_CRITICAL_SECTION). */
-WM_GENERATED NTSTATUS WmpUnlock_WM_CRITICAL_SECTION(PWM_CRITICAL_SECTION_GUARD Guard)
+WM_GENERATED_HOT NTSTATUS WmpUnlock_WM_CRITICAL_SECTION(PWM_CRITICAL_SECTION_GUARD Guard)
 {
     return WmLeaveCriticalSection(Guard);
 }
-WM_GENERATED VOID WmpGuardCleanup_WM_CRITICAL_SECTION(PWM_CRITICAL_SECTION_GUARD Guard)
+WM_GENERATED_HOT VOID WmpGuardCleanup_WM_CRITICAL_SECTION(PWM_CRITICAL_SECTION_GUARD Guard)
 {
     /* Scope exit cannot report: a disarmed guard is a no-op by design. */
     if (Guard->Base.Lock != NULL) (VOID)WmLeaveCriticalSection(Guard);

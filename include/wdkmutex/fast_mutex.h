@@ -39,6 +39,34 @@ typedef struct _WM_FAST_MUTEX {
 
 extern const WM_LOCK_OPS WmFastMutexOps;
 
+/* The kind's fast path for the typed layer (see lock.h): the blocking
+ * acquire and the release, inline. fast_mutex.c's WmFastMutexOps uses the
+ * same. */
+#define WMP_KIND_RECURSIVE_WM_FAST_MUTEX FALSE
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_FAST_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+
+    if (Irql > APC_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* Raises to APC_LEVEL; the kernel keeps the old IRQL in the mutex. */
+    ExAcquireFastMutex(&CONTAINING_RECORD(Lock, WM_FAST_MUTEX, Header)->Mutex);
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_FAST_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    UNREFERENCED_PARAMETER(Guard);
+    /* Restores the IRQL saved at acquisition. */
+    ExReleaseFastMutex(&CONTAINING_RECORD(Lock, WM_FAST_MUTEX, Header)->Mutex);
+}
+
 #define WM_DECLARE_FAST_MUTEX_TYPE(TYPE, Prefix, T) \
     WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, WM_FAST_MUTEX, &WmFastMutexOps)
 

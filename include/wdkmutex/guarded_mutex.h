@@ -82,6 +82,62 @@ typedef struct _WM_GUARDED_MUTEX {
 
 extern const WM_LOCK_OPS WmGuardedMutexOps;
 
+/* The guarded-mutex routines, resolved at run time (never imported) and
+ * published by guarded_mutex.c when the first native lock is initialised. */
+typedef VOID (FASTCALL WMP_KE_GUARDED_MUTEX_ROUTINE)(_Inout_ PKGUARDED_MUTEX Mutex);
+typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX)(_Inout_ PKGUARDED_MUTEX Mutex);
+extern PVOID volatile WmpGuardedMutexAcquireRoutine;
+extern PVOID volatile WmpGuardedMutexReleaseRoutine;
+extern PVOID volatile WmpGuardedMutexTryRoutine;
+
+/* The kind's fast path for the typed layer (see lock.h): the blocking
+ * acquire and the release, inline, for both backings. guarded_mutex.c's
+ * WmGuardedMutexOps uses the same. */
+#define WMP_KIND_RECURSIVE_WM_GUARDED_MUTEX FALSE
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    PWM_GUARDED_MUTEX Mutex = CONTAINING_RECORD(Lock, WM_GUARDED_MUTEX, Header);
+    KIRQL Irql = KeGetCurrentIrql();
+
+    if (Irql > APC_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
+        /* Enters a guarded region; the IRQL is unchanged. */
+        ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedMutexAcquireRoutine))(
+            &Mutex->Mutex.Guarded);
+    } else {
+        /* Critical region first: ExAcquireFastMutexUnsafe is documented for a
+         * caller inside one; the guarded region is what a guarded mutex holder
+         * is promised. Released in reverse order. */
+        KeEnterCriticalRegion();
+        KeEnterGuardedRegion();
+        ExAcquireFastMutexUnsafe(&Mutex->Mutex.Fallback);
+    }
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    PWM_GUARDED_MUTEX Mutex = CONTAINING_RECORD(Lock, WM_GUARDED_MUTEX, Header);
+
+    UNREFERENCED_PARAMETER(Guard);
+    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
+        /* Leaves the guarded region the acquire entered. */
+        ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedMutexReleaseRoutine))(
+            &Mutex->Mutex.Guarded);
+    } else {
+        ExReleaseFastMutexUnsafe(&Mutex->Mutex.Fallback);
+        KeLeaveGuardedRegion();
+        KeLeaveCriticalRegion();
+    }
+}
+
 /* The backing of a lock header (typed layers use PrefixQueryBacking). Any IRQL. */
 WM_INLINE WM_GUARDED_MUTEX_BACKING
 WmpGuardedMutexBacking(_In_opt_ PWM_LOCK_HEADER Lock)

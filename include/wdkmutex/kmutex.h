@@ -61,6 +61,41 @@ typedef struct _WM_KMUTEX {
 
 extern const WM_LOCK_OPS WmKMutexOps;
 
+/* The kind's fast path for the typed layer (see lock.h): the wait-forever
+ * acquire and the release, inline. kmutex.c's WmKMutexOps uses the same. */
+#define WMP_KIND_RECURSIVE_WM_KMUTEX TRUE
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_KMUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+    NTSTATUS Status;
+
+    /* A wait without a zero timeout: <= APC_LEVEL (the kernel bug-checks
+     * above; the library reports). */
+    if (Irql > APC_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* Mutex waits must be KernelMode; non-alertable and without a timeout,
+     * only STATUS_SUCCESS comes back (a KMUTEX cannot be abandoned: the
+     * kernel bug-checks a thread that exits holding one). */
+    Status = KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive,
+                                   KernelMode, FALSE, NULL);
+    if (Status != STATUS_SUCCESS) {
+        return Status;
+    }
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_KMUTEX(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    UNREFERENCED_PARAMETER(Guard);
+    (VOID)KeReleaseMutex(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, FALSE);
+}
+
 #define WM_DECLARE_KMUTEX_TYPE(TYPE, Prefix, T) \
     WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, WM_KMUTEX, &WmKMutexOps)
 

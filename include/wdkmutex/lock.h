@@ -110,6 +110,9 @@ struct _WM_LOCK_HEADER {
 struct _WM_GUARD {
     PWM_LOCK_HEADER Lock;        /* NULL when disarmed                               */
     PVOID           Thread;      /* the acquiring thread                             */
+    /* The guard's own address while armed: a copy (or a moved guard) does not
+     * match and is refused, so one acquisition is released once. */
+    PWM_GUARD       Self;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
     UCHAR           Mode;        /* kind-specific (shared / exclusive, ...)           */
@@ -119,10 +122,7 @@ struct _WM_GUARD {
      * lock's handle). A guard must therefore not be copied or moved while armed. */
     union {
         KLOCK_QUEUE_HANDLE Queue;        /* QueuedSpinLock                        */
-        /* Shared guards: the slot the kind recorded the reader in, which
-         * holds Thread while the guard is armed (the core refuses a stale
-         * copy whose slot no longer does); NULL if the kind keeps none. */
-        PVOID volatile    *ReaderSlot;
+        PVOID volatile    *ReaderSlot;   /* RwLock shared guard: its reader slot  */
         ULONG_PTR          Words[3];
     } KindData;
 };
@@ -164,6 +164,154 @@ NTSTATUS WmpLockAcquireMode(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode,
 WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
 {
     return (PUCHAR)Lock + Lock->ValueOffset;
+}
+
+/* ------------------------------------------------------------------------- *
+ * The core's lock and unlock, inline: ONE generic core, in steps around the
+ * kind's own acquire and release. WmpLockAcquireMode, WmUnlock and
+ * WmUnlockSafe (lock.c) compose the steps with the kind's WM_LOCK_OPS. The
+ * typed layers compose the same steps with the kind known at compile time:
+ * each kind header provides, for its lock object type LOCK_OBJECT_TYPE
+ * (WM_KMUTEX, WM_SPIN_LOCK, ...),
+ *   WMP_KIND_RECURSIVE_<LOCK_OBJECT_TYPE>       TRUE or FALSE (= Ops->Recursive)
+ *   WmpKindAcquire_<LOCK_OBJECT_TYPE>(Lock, Guard)
+ *       the kind's Acquire for Timeout == NULL and exclusive Guard->Mode
+ *       (its Ops->Acquire calls it for that case: one implementation)
+ *   WmpKindRelease_<LOCK_OBJECT_TYPE>(Lock, Guard)
+ *       the kind's Release for any exclusive guard (= Ops->Release)
+ * and the generator calls them directly, so a typed lock + unlock costs the
+ * kernel's calls, the IRQL and owner checks, and no calls of the library's.
+ * ------------------------------------------------------------------------- */
+
+/* The core and the kinds' fast paths are inlined into the typed functions
+ * even where the compiler's heuristics would not. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define WMP_FORCEINLINE static __forceinline
+#define WM_GENERATED_HOT static __forceinline
+#else
+#define WMP_FORCEINLINE static inline __attribute__((always_inline))
+/* Generated functions on the lock/unlock fast path: inlined at every call
+ * site, as the raw DDI calls they replace would be written there. */
+#define WM_GENERATED_HOT static inline __attribute__((always_inline, unused))
+#endif
+
+/* "Ask the kind's Ops" for the Recursive argument of the steps below. */
+#define WMP_KIND_RECURSIVE_FROM_OPS (-1)
+
+/* Cold path of a failed acquisition: leaves Guard disarmed, Status set. */
+NTSTATUS WmpLockGuardFailed(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status);
+
+/*
+ * Acquisition, step 1: checks Lock, Mode and recursion; sets Guard->Mode and
+ * Guard->Thread (one read of the current thread serves the recursion check,
+ * the owner record and kinds that record readers). Returns STATUS_SUCCESS to
+ * go on to the kind's acquire; otherwise Guard is disarmed with the status.
+ * Recursive: the kind's flag, or WMP_KIND_RECURSIVE_FROM_OPS.
+ */
+WMP_FORCEINLINE NTSTATUS
+WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Recursive)
+{
+    PVOID Thread;
+
+    if (Lock == NULL || Lock->Ops == NULL) {
+        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
+    }
+    if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
+        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_INVALID_PARAMETER);
+    }
+    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+        Recursive = Lock->Ops->Recursive;
+    }
+    Thread = WmpCurrentThreadIdentity();
+    if (!Recursive && WmpLoadPointerRelaxed(&Lock->Owner) == Thread) {
+        /* The kernel would deadlock this thread on itself. */
+        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_RECURSIVE_ACQUIRE);
+    }
+    Guard->Mode = Mode;
+    Guard->Thread = Thread;
+    if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
+        Guard->KindData.ReaderSlot = NULL;
+    }
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Acquisition, step 3, with what the kind's acquire returned: on success the
+ * owner bookkeeping (recursive kinds count Depth and record Owner on the
+ * first acquisition; other kinds record Owner, Depth stays 0; shared guards
+ * are counted in SharedHolders) and the armed guard; else a disarmed guard.
+ */
+WMP_FORCEINLINE NTSTATUS
+WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD Guard, _In_ NTSTATUS Status,
+                  _In_ LONG Recursive)
+{
+    if (Status != STATUS_SUCCESS) {
+        return WmpLockGuardFailed(Guard, Mode, Status);
+    }
+    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+        Recursive = Lock->Ops->Recursive;
+    }
+    /* Owner and Depth are only written by the owner, under the lock. */
+    if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
+        InterlockedIncrement(&Lock->SharedHolders);
+    } else if (!Recursive || Lock->Depth++ == 0) {
+        WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+    }
+    Guard->Lock = Lock;
+    Guard->Self = Guard;
+    Guard->Status = STATUS_SUCCESS;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Release, step 1: the checks of every unlock form. Only the acquiring thread
+ * may release: an exclusive guard's lock must be owned by the caller, a
+ * shared guard must be the caller's; a copy of a guard (armed or released) is
+ * refused by Self. KnownExclusive: the caller's guard type only ever holds
+ * exclusive acquisitions (TYPE_GUARD), so Mode need not be read.
+ */
+WMP_FORCEINLINE NTSTATUS
+WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ BOOLEAN KnownExclusive)
+{
+    PWM_LOCK_HEADER Lock = Guard->Lock;
+    PVOID Thread;
+
+    if (Lock == NULL) {
+        return STATUS_WM_NOT_LOCKED;
+    }
+    Thread = WmpCurrentThreadIdentity();
+    if (Guard->Self != Guard) {
+        return STATUS_WM_NOT_OWNER;
+    }
+    if (KnownExclusive || (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_EXCLUSIVE) {
+        if (WmpLoadPointerRelaxed(&Lock->Owner) != Thread) {
+            return STATUS_WM_NOT_OWNER;
+        }
+    } else if (Guard->Thread != Thread) {
+        return STATUS_WM_NOT_OWNER;
+    }
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Release, step 2, on a checked guard, before the kind's release: ownership
+ * is given up first, because once the kernel lock is released another thread
+ * may acquire and record itself. The caller then calls the kind's release
+ * and clears Guard->Lock (the guard is disarmed).
+ */
+WMP_FORCEINLINE VOID
+WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ BOOLEAN KnownExclusive, _In_ LONG Recursive)
+{
+    PWM_LOCK_HEADER Lock = Guard->Lock;
+
+    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+        Recursive = Lock->Ops->Recursive;
+    }
+    if (!KnownExclusive && (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
+        InterlockedDecrement(&Lock->SharedHolders);
+    } else if (!Recursive || --Lock->Depth == 0) {
+        WmpStorePointerRelaxed(&Lock->Owner, NULL);
+    }
 }
 
 /*
@@ -264,17 +412,25 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         if (NT_SUCCESS(Status_)) Mutex->Object = Storage;                            \
         return Status_;                                                              \
     }                                                                                \
-    WM_GENERATED NTSTATUS WmpAcquire_##TYPE(TYPE Mutex, PLARGE_INTEGER Timeout,         \
+    WM_GENERATED_HOT NTSTATUS WmpAcquire_##TYPE(TYPE Mutex, PLARGE_INTEGER Timeout,     \
                                          BOOLEAN Try, TYPE##_GUARD *Guard)           \
     {                                                                                \
+        PWM_LOCK_HEADER Lock_ = Mutex.Object ? &Mutex.Object->Lock.Header : NULL;    \
         NTSTATUS Status_;                                                            \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
-        Status_ = WmpLockAcquire(Mutex.Object ? &Mutex.Object->Lock.Header : NULL,   \
-                                 Timeout, Try, &Guard->Base);                        \
+        /* The core's steps around the kind's acquire, called directly. */           \
+        Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_EXCLUSIVE, &Guard->Base,      \
+                                      WMP_KIND_RECURSIVE_##LockObjectType);          \
+        if (Status_ == STATUS_SUCCESS) {                                             \
+            Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_EXCLUSIVE, &Guard->Base,     \
+                Timeout == NULL ? WmpKindAcquire_##LockObjectType(Lock_, &Guard->Base) \
+                                : (Ops)->Acquire(Lock_, Timeout, Try, &Guard->Base), \
+                WMP_KIND_RECURSIVE_##LockObjectType);                                \
+        }                                                                            \
         Guard->Value = (Status_ == STATUS_SUCCESS) ? &Mutex.Object->Value : NULL;    \
         return Status_;                                                              \
     }                                                                                \
-    WM_GENERATED NTSTATUS Prefix##Lock(TYPE Mutex, TYPE##_GUARD *Guard)                 \
+    WM_GENERATED_HOT NTSTATUS Prefix##Lock(TYPE Mutex, TYPE##_GUARD *Guard)             \
     {                                                                                \
         return WmpAcquire_##TYPE(Mutex, NULL, FALSE, Guard);                         \
     }                                                                                \
@@ -291,15 +447,20 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         Due_.QuadPart = 0;                                                           \
         return WmpAcquire_##TYPE(Mutex, &Due_, TRUE, Guard);                         \
     }                                                                                \
-    WM_GENERATED NTSTATUS WmpUnlock_##TYPE(TYPE##_GUARD *Guard)                         \
+    WM_GENERATED_HOT NTSTATUS WmpUnlock_##TYPE(TYPE##_GUARD *Guard)                     \
     {                                                                                \
         NTSTATUS Status_;                                                            \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
-        Status_ = WmUnlock(&Guard->Base);                                            \
-        if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                          \
-        return Status_;                                                              \
+        /* TYPE_GUARD only ever holds exclusive acquisitions. */                     \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, TRUE);                           \
+        if (Status_ != STATUS_SUCCESS) return Status_;                               \
+        WmpLockReleaseBookkeeping(&Guard->Base, TRUE, WMP_KIND_RECURSIVE_##LockObjectType); \
+        WmpKindRelease_##LockObjectType(Guard->Base.Lock, &Guard->Base);             \
+        Guard->Base.Lock = NULL;                                                     \
+        Guard->Value = NULL;                                                         \
+        return STATUS_SUCCESS;                                                       \
     }                                                                                \
-    WM_GENERATED NTSTATUS Prefix##Unlock(TYPE##_GUARD *Guard)                           \
+    WM_GENERATED_HOT NTSTATUS Prefix##Unlock(TYPE##_GUARD *Guard)                       \
     {                                                                                \
         return WmpUnlock_##TYPE(Guard);                                              \
     }                                                                                \
@@ -311,7 +472,7 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                          \
         return Status_;                                                              \
     }                                                                                \
-    WM_GENERATED VOID WmpGuardCleanup_##TYPE(TYPE##_GUARD *Guard)                       \
+    WM_GENERATED_HOT VOID WmpGuardCleanup_##TYPE(TYPE##_GUARD *Guard)                   \
     {                                                                                \
         /* Scope exit cannot report: a disarmed guard is a no-op by design. */       \
         if (Guard->Base.Lock != NULL) (VOID)WmpUnlock_##TYPE(Guard);                 \

@@ -51,6 +51,7 @@ extern "C" {
 /* One entered region. Zero-initialised it is disarmed; do not copy it while armed. */
 typedef struct _WM_REGION_GUARD {
     PVOID    Thread;   /* the thread inside the region; NULL when disarmed */
+    struct _WM_REGION_GUARD *Self; /* its own address while armed: a copy is refused */
     UCHAR    Kind;     /* WMP_REGION_*                                     */
     NTSTATUS Status;   /* outcome of the last enter on this guard          */
 } WM_REGION_GUARD, *PWM_REGION_GUARD;
@@ -90,7 +91,7 @@ WmEnterGuardedRegion(
  * IRQL: <= APC_LEVEL (not checked).
  * Returns STATUS_SUCCESS; STATUS_WM_INVALID_PARAMETER (NULL Guard);
  * STATUS_WM_NOT_LOCKED (not armed: nothing left); STATUS_WM_NOT_OWNER (another
- * thread entered it: nothing left).
+ * thread entered it, or Guard is a copy of the guard that did: nothing left).
  */
 _IRQL_requires_max_(APC_LEVEL)
 _When_(return == 0, _Releases_lock_(_Global_critical_region_))

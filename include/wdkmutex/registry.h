@@ -31,9 +31,12 @@
  *    header, so every file spells it the same way.
  *  - Concurrency: register, register-checked, get, reference, lock,
  *    unregister and count may run concurrently on any threads. Lookups take
- *    no lock and write no shared memory except a counter of the calling
- *    thread's own cache line; registrations and unregistrations serialise on
- *    a fast mutex inside the registry.
+ *    no lock and write no shared memory except a call slot on a cache line of
+ *    their own (one of 128, chosen by thread); registrations and
+ *    unregistrations serialise on a fast mutex inside the registry.
+ *  - Cost of a lookup: parsing and hashing the key a word at a time, one
+ *    interlocked compare-exchange (the call slot), one slot of the hash table
+ *    and one cache line of the entry (keys of up to 32 bytes).
  *  - Lifetime of what a lookup returns:
  *      * A plain handle (PrefixRegistryGet) stays valid until its key is
  *        unregistered or the registry destroyed. Overwriting the key does NOT
@@ -50,8 +53,9 @@
  *      * PrefixRegistryLock finds and locks in one call, counted while it
  *        waits, so it is safe against a racing unregister or destroy.
  *  - Unregister frees the entry (destructor, lock, key) as soon as no thread
- *    can reach it: at once when no lookup is in flight, otherwise at the next
- *    registration, unregistration or destroy. Destroy refuses rather than
+ *    can reach it: at once when no lookup is in flight, otherwise by a later
+ *    registration, unregistration or destroy (each retries what is pending;
+ *    destroy frees everything). Destroy refuses rather than
  *    waits: while a registry call is in progress, or any registered (or
  *    replaced) lock is held or has counted handles, it returns
  *    STATUS_WM_REGISTRY_BUSY and the registry stays usable.
@@ -288,6 +292,12 @@ WmpRegistryLock(
 VOID
 WmpRegistryTestHoldCall(
     _In_ BOOLEAN Hold);
+
+/* Tests only: forgets every counted handle, so a failed test that returned
+ * early still lets the next test destroy the registry. */
+_IRQL_requires_max_(APC_LEVEL)
+VOID
+WmpRegistryTestDropReferences(VOID);
 
 /* Generated constant data (unused ones must not warn). */
 #if defined(__GNUC__) || defined(__clang__)

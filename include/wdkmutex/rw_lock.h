@@ -127,6 +127,151 @@ typedef struct _WM_RW_LOCK {
 
 extern const WM_LOCK_OPS WmRwLockOps;
 
+/* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
+ *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
+
+/* Push-lock routines (EX_PUSH_LOCK is a ULONG_PTR), resolved at run time and
+ * published by rw_lock.c when the first push-lock-backed lock is initialised. */
+typedef VOID (FASTCALL WMP_EX_PUSH_LOCK_ROUTINE)(_Inout_ PULONG_PTR PushLock, _In_ ULONG Flags);
+typedef BOOLEAN (FASTCALL WMP_EX_TRY_PUSH_LOCK_ROUTINE)(_Inout_ PULONG_PTR PushLock, _In_ ULONG Flags);
+typedef enum _WMP_PUSH_ROUTINE {
+    WmpPushAcquireExclusive = 0,
+    WmpPushAcquireShared,
+    WmpPushReleaseExclusive,
+    WmpPushReleaseShared,
+    WmpPushRequiredCount,   /* the ones above decide the backing          */
+    WmpPushTryExclusive = WmpPushRequiredCount, /* optional: try forms     */
+    WmpPushTryShared,       /* optional: try forms                         */
+    WmpPushInitialize,      /* optional: without it the lock is set to 0   */
+    WmpPushRoutineCount
+} WMP_PUSH_ROUTINE;
+extern PVOID volatile WmpRwPushRoutines[WmpPushRoutineCount];
+#define WMP_RW_PUSH(Type, Which) ((Type *)WmpLoadPointerRelaxed(&WmpRwPushRoutines[Which]))
+#define WMP_PUSH_LOCK_FLAGS 0 /* EX_DEFAULT_PUSH_LOCK_FLAGS */
+
+/* rw_lock.c: is Thread a recorded reader; record it (may grow the table). */
+BOOLEAN WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
+NTSTATUS WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile **Slot);
+
+/*
+ * Acquires shared or exclusive; Wait FALSE = a try (the caller checked that
+ * a zero timeout was asked). Guard->Thread is the caller (set by the core).
+ */
+WMP_FORCEINLINE NTSTATUS
+WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN Shared, _In_ BOOLEAN Wait,
+             _In_ BOOLEAN Try)
+{
+    PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
+    BOOLEAN PushLock = Lock->KindByte == (UCHAR)WmRwLockPushLock;
+    WMP_EX_TRY_PUSH_LOCK_ROUTINE *TryToAcquire = NULL;
+    PVOID volatile *Slot = NULL;
+    KIRQL Irql = KeGetCurrentIrql();
+    BOOLEAN Acquired;
+    NTSTATUS Status;
+
+    if (Irql > APC_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* The core already refused a thread that holds it exclusively. A reader
+     * asking again would wait for itself (exclusive) or could wait behind a
+     * writer that waits for it (shared). No shared holder at all means this
+     * thread is not one: it is the only one that could make itself one. */
+    if (WmpLoadLongAcquire(&Lock->SharedHolders) != 0 && WmpRwIsReader(Rw, Guard->Thread)) {
+        return Shared ? STATUS_WM_RECURSIVE_ACQUIRE : STATUS_WM_UPGRADE_REFUSED;
+    }
+    /* A push lock tries only where the kernel exports the try routines. */
+    if (!Wait && PushLock) {
+        TryToAcquire = WMP_RW_PUSH(WMP_EX_TRY_PUSH_LOCK_ROUTINE, Shared ? WmpPushTryShared : WmpPushTryExclusive);
+        if (TryToAcquire == NULL) {
+            return STATUS_NOT_SUPPORTED;
+        }
+    }
+    /* Record the reader before waiting, so a failure to record it leaves
+     * nothing acquired: the first inline slot when free, else rw_lock.c. */
+    if (Shared) {
+        if (WmpLoadPointerRelaxed(&Rw->Readers.Slots[0]) == NULL &&
+            InterlockedCompareExchangePointer(&Rw->Readers.Slots[0], Guard->Thread, NULL) == NULL) {
+            Slot = &Rw->Readers.Slots[0];
+        } else {
+            Status = WmpRwClaimSlot(Rw, Guard->Thread, &Slot);
+            if (!NT_SUCCESS(Status)) {
+                return Status;
+            }
+        }
+    }
+    /* Both kernel objects require normal kernel APCs off from acquire to
+     * release (a suspended holder would block everyone). */
+    KeEnterCriticalRegion();
+    if (PushLock) {
+        Acquired = TRUE;
+        if (Wait) {
+            WMP_RW_PUSH(WMP_EX_PUSH_LOCK_ROUTINE, Shared ? WmpPushAcquireShared : WmpPushAcquireExclusive)(
+                &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
+        } else {
+            Acquired = TryToAcquire(&Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
+        }
+    } else {
+        Acquired = Shared ? ExAcquireResourceSharedLite(&Rw->Object.Resource, Wait)
+                          : ExAcquireResourceExclusiveLite(&Rw->Object.Resource, Wait);
+    }
+    if (!Acquired) {
+        KeLeaveCriticalRegion();
+        if (Slot != NULL) {
+            WmpStorePointerRelaxed(Slot, NULL);
+        }
+        return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
+    }
+    Guard->KindData.ReaderSlot = Slot;
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Shared)
+{
+    PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
+
+    /* Out of the table first: once the kernel lock is released this thread
+     * may be asked to look itself up again at any time. */
+    if (Shared) {
+        WmpStorePointerRelaxed(Guard->KindData.ReaderSlot, NULL);
+    }
+    if (Lock->KindByte == (UCHAR)WmRwLockPushLock) {
+        WMP_RW_PUSH(WMP_EX_PUSH_LOCK_ROUTINE, Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive)(
+            &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
+    } else {
+        ExReleaseResourceLite(&Rw->Object.Resource);
+    }
+    KeLeaveCriticalRegion();
+}
+
+#define WMP_KIND_RECURSIVE_WM_RW_LOCK FALSE
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE);
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    WmpRwRelease(Lock, Guard, FALSE);
+}
+
+WMP_FORCEINLINE NTSTATUS
+WmpRwAcquireSharedWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE);
+}
+
+WMP_FORCEINLINE VOID
+WmpRwReleaseShared(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    WmpRwRelease(Lock, Guard, TRUE);
+}
+
 /* The backing of a lock header (typed layers use PrefixQueryBacking). Any IRQL. */
 WM_INLINE WM_RW_LOCK_BACKING
 WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
@@ -144,10 +289,20 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         const T *Value;                                                               \
     } TYPE##_SHARED_GUARD;                                                            \
     WMP_DECLARE_LOCK_MODE_ACQUIRE(TYPE, TYPE##_SHARED_GUARD, WmpAcquireShared_##TYPE); \
-    WM_GENERATED _IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_                 \
+    WM_GENERATED_HOT _IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_             \
     NTSTATUS Prefix##LockShared(TYPE Lock, TYPE##_SHARED_GUARD *Guard)                \
     {                                                                                 \
-        return WmpAcquireShared_##TYPE(Lock, WMP_GUARD_SHARED, NULL, FALSE, Guard);   \
+        PWM_LOCK_HEADER Lock_ = Lock.Object ? &Lock.Object->Lock.Header : NULL;       \
+        NTSTATUS Status_;                                                             \
+        if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
+        /* The core's steps around the kind's shared acquire (see lock.h). */         \
+        Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_SHARED, &Guard->Base, FALSE);  \
+        if (Status_ == STATUS_SUCCESS) {                                              \
+            Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_SHARED, &Guard->Base,         \
+                                        WmpRwAcquireSharedWait(Lock_, &Guard->Base), FALSE); \
+        }                                                                             \
+        Guard->Value = (Status_ == STATUS_SUCCESS) ? &Lock.Object->Value : NULL;      \
+        return Status_;                                                               \
     }                                                                                 \
     WM_GENERATED _IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_                 \
     NTSTATUS Prefix##TryLockShared(TYPE Lock, TYPE##_SHARED_GUARD *Guard)             \
@@ -164,16 +319,20 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         Due_.QuadPart = Timeout;                                                      \
         return WmpAcquireShared_##TYPE(Lock, WMP_GUARD_SHARED, &Due_, FALSE, Guard);  \
     }                                                                                 \
-    WM_GENERATED _IRQL_requires_max_(APC_LEVEL)                                       \
+    WM_GENERATED_HOT _IRQL_requires_max_(APC_LEVEL)                                   \
     NTSTATUS WmpUnlock_##TYPE##_SHARED(TYPE##_SHARED_GUARD *Guard)                    \
     {                                                                                 \
         NTSTATUS Status_;                                                             \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
-        Status_ = WmUnlock(&Guard->Base);                                             \
-        if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                           \
-        return Status_;                                                               \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, FALSE);                           \
+        if (Status_ != STATUS_SUCCESS) return Status_;                                \
+        WmpLockReleaseBookkeeping(&Guard->Base, FALSE, FALSE);                        \
+        WmpRwReleaseShared(Guard->Base.Lock, &Guard->Base);                           \
+        Guard->Base.Lock = NULL;                                                      \
+        Guard->Value = NULL;                                                          \
+        return STATUS_SUCCESS;                                                        \
     }                                                                                 \
-    WM_GENERATED _IRQL_requires_max_(APC_LEVEL)                                       \
+    WM_GENERATED_HOT _IRQL_requires_max_(APC_LEVEL)                                   \
     NTSTATUS Prefix##UnlockShared(TYPE##_SHARED_GUARD *Guard)                         \
     {                                                                                 \
         return WmpUnlock_##TYPE##_SHARED(Guard);                                      \
@@ -187,7 +346,7 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         if (Status_ == STATUS_SUCCESS) Guard->Value = NULL;                           \
         return Status_;                                                               \
     }                                                                                 \
-    WM_GENERATED VOID WmpGuardCleanup_##TYPE##_SHARED(TYPE##_SHARED_GUARD *Guard)     \
+    WM_GENERATED_HOT VOID WmpGuardCleanup_##TYPE##_SHARED(TYPE##_SHARED_GUARD *Guard) \
     {                                                                                 \
         if (Guard->Base.Lock != NULL) (VOID)WmpUnlock_##TYPE##_SHARED(Guard);         \
     }                                                                                 \

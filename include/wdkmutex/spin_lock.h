@@ -98,6 +98,72 @@ typedef struct _WM_QUEUED_SPIN_LOCK {
 extern const WM_LOCK_OPS WmSpinLockOps;
 extern const WM_LOCK_OPS WmQueuedSpinLockOps;
 
+/* The kinds' fast paths for the typed layer (see lock.h): the raising
+ * acquire and every release, inline. spin_lock.c's ops use the same. */
+#define WMP_KIND_RECURSIVE_WM_SPIN_LOCK        FALSE
+#define WMP_KIND_RECURSIVE_WM_QUEUED_SPIN_LOCK FALSE
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+
+    if (Irql > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* Raises to DISPATCH_LEVEL; the previous IRQL goes into the guard. */
+    KeAcquireSpinLock(&CONTAINING_RECORD(Lock, WM_SPIN_LOCK, Header)->SpinLock, &Guard->OldIrql);
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    PKSPIN_LOCK SpinLock = &CONTAINING_RECORD(Lock, WM_SPIN_LOCK, Header)->SpinLock;
+
+    if ((Guard->Mode & (WMP_GUARD_AT_DPC_LEVEL | WMP_GUARD_KIND_PRIVATE)) == 0) {
+        /* Lowers to the IRQL saved at acquisition. */
+        KeReleaseSpinLock(SpinLock, Guard->OldIrql);
+        return;
+    }
+    /* Taken at DISPATCH_LEVEL (at-DPC-level forms, or a try that raised by
+     * hand): released from it; a try's raise is undone by hand. */
+    KeReleaseSpinLockFromDpcLevel(SpinLock);
+    if ((Guard->Mode & WMP_GUARD_KIND_PRIVATE) != 0) {
+        KeLowerIrql(Guard->OldIrql);
+    }
+}
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_QUEUED_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+
+    if (Irql > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    /* The queue handle lives in the guard: the kernel links it into the
+     * lock's queue, and the release reads the saved IRQL from it. */
+    KeAcquireInStackQueuedSpinLock(&CONTAINING_RECORD(Lock, WM_QUEUED_SPIN_LOCK, Header)->SpinLock,
+                                   &Guard->KindData.Queue);
+    Guard->OldIrql = Guard->KindData.Queue.OldIrql;
+    Guard->AcquireIrql = Irql;
+    return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE VOID
+WmpKindRelease_WM_QUEUED_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
+{
+    UNREFERENCED_PARAMETER(Lock);
+    /* The handle, not the lock, says what to release. */
+    if ((Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0) {
+        KeReleaseInStackQueuedSpinLockFromDpcLevel(&Guard->KindData.Queue);
+    } else {
+        KeReleaseInStackQueuedSpinLock(&Guard->KindData.Queue);
+    }
+}
+
 /* The at-DISPATCH_LEVEL forms shared by both spin-lock declarators. */
 #define WMP_DECLARE_SPIN_LOCK_DPC_FORMS(TYPE, Prefix)                                \
     WMP_DECLARE_LOCK_MODE_ACQUIRE(TYPE, TYPE##_GUARD, WmpAcquireMode_##TYPE);        \

@@ -21,6 +21,8 @@
  *   spin_lock   SpinLock and QueuedSpinLock (tests/cases/test_spin_lock.c)
  *   guarded_mutex GuardedMutex, native and fallback (test_guarded_mutex.c)
  *   rw_lock     RwLock, push lock and ERESOURCE (tests/cases/test_rw_lock.c)
+ *   critical_section critical sections and scoped regions (test_critical_section.c)
+ *   storage     every primitive in caller storage (tests/cases/test_storage.c)
  */
 #ifndef WMT_ALL_SUITES_H
 #define WMT_ALL_SUITES_H
@@ -33,6 +35,8 @@
     X(registry)           \
     X(spin_lock)          \
     X(guarded_mutex)      \
-    X(rw_lock)
+    X(rw_lock)            \
+    X(critical_section)   \
+    X(storage)
 
 #endif /* WMT_ALL_SUITES_H */

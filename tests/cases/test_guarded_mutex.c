@@ -170,7 +170,7 @@ WMT_TEST_FN(guarded_mutex, irql_limits_of_setup_and_teardown)
     KIRQL Old;
 
     /* The generic version expects creation at DISPATCH_LEVEL to work. */
-    UNREFERENCED_PARAMETER(WmtTest_guarded_mutex_irql_limits_of_create_and_teardown);
+    (VOID)WmtTest_guarded_mutex_irql_limits_of_create_and_teardown;
 
     WmtGenResetDestructor();
     WMT_CHECK_STATUS(WmtGenCreateFilled(&Mutex, 1, 1), STATUS_SUCCESS);

@@ -596,7 +596,7 @@ WMT_TEST_FN(rw_lock, irql_limits_shared_and_teardown)
     KIRQL Old;
 
     /* The generic version expects teardown at DISPATCH_LEVEL to work. */
-    UNREFERENCED_PARAMETER(WmtTest_rw_lock_irql_limits_of_create_and_teardown);
+    (VOID)WmtTest_rw_lock_irql_limits_of_create_and_teardown;
 
     WMT_CHECK_STATUS(WmInitializeLibrary(), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtGenCreateFilled(&Lock, 1, 1), STATUS_SUCCESS);
@@ -733,6 +733,9 @@ typedef struct _WMT_RW_STRESS {
     LONG volatile Overlaps;     /* a writer that was not alone              */
 } WMT_RW_STRESS;
 
+/* An atomic read of a counter other threads update. */
+#define WMT_RW_READ(Counter) InterlockedCompareExchange(&(Counter), 0, 0)
+
 static KSTART_ROUTINE WmtRwStressThread;
 
 static VOID NTAPI
@@ -751,7 +754,7 @@ WmtRwStressThread(_In_ PVOID Context)
                 WMT_EXPECT(!"WmtRwpLock failed");
                 return;
             }
-            if (InterlockedIncrement(&Stress->Writers) != 1 || Stress->Readers != 0) {
+            if (InterlockedIncrement(&Stress->Writers) != 1 || WMT_RW_READ(Stress->Readers) != 0) {
                 InterlockedIncrement(&Stress->Overlaps);
             }
             /* Two plain writes a reader must never see half of. */
@@ -765,12 +768,12 @@ WmtRwStressThread(_In_ PVOID Context)
                 return;
             }
             Now = InterlockedIncrement(&Stress->Readers);
-            if (Stress->Writers != 0) {
+            if (WMT_RW_READ(Stress->Writers) != 0) {
                 InterlockedIncrement(&Stress->Overlaps);
             }
-            Max = Stress->MaxReaders;
+            Max = WMT_RW_READ(Stress->MaxReaders);
             while (Now > Max && InterlockedCompareExchange(&Stress->MaxReaders, Now, Max) != Max) {
-                Max = Stress->MaxReaders;
+                Max = WMT_RW_READ(Stress->MaxReaders);
             }
             if (Reader.Value->A != Reader.Value->B) {
                 InterlockedIncrement(&Stress->Torn);

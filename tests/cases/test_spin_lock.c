@@ -457,12 +457,12 @@ WMT_TEST_FN(spin_lock, try_raises_only_on_success)
     /* Generic bodies not listed for spin locks: each waits (for a prober, a
      * holder, or a sleep) while holding the lock, which a spin-lock holder at
      * DISPATCH_LEVEL must not do. This file's spinning helpers cover them. */
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_guard_value_null_unless_armed);
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_double_unlock_releases_once);
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_unlock_from_other_thread_refused);
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_try_and_timeout_while_other_thread_holds);
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_unlock_safe_too_high_keeps_lock);
-    UNREFERENCED_PARAMETER(WmtTest_spin_lock_contended_waiter_gets_lock);
+    (VOID)WmtTest_spin_lock_guard_value_null_unless_armed;
+    (VOID)WmtTest_spin_lock_double_unlock_releases_once;
+    (VOID)WmtTest_spin_lock_unlock_from_other_thread_refused;
+    (VOID)WmtTest_spin_lock_try_and_timeout_while_other_thread_holds;
+    (VOID)WmtTest_spin_lock_unlock_safe_too_high_keeps_lock;
+    (VOID)WmtTest_spin_lock_contended_waiter_gets_lock;
 
     if (!WmtKernelExports("KeTryToAcquireSpinLockAtDpcLevel")) {
         WMT_SKIP("KeTryToAcquireSpinLockAtDpcLevel not exported by this kernel");

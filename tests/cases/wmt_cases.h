@@ -132,6 +132,26 @@ WmtKernelExports(_In_z_ PCSTR AsciiName)
     return MmGetSystemRoutineAddress(&Name) != NULL;
 }
 
+/* TRUE when holding a KMUTEX puts the holder in a critical region
+ * (KeAreApcsDisabled() TRUE), as Windows does; Wine 8 does not model APC
+ * state for mutexes. Probed on a raw KMUTEX. PASSIVE_LEVEL. */
+WM_INLINE BOOLEAN
+WmtKernelKMutexDisablesApcs(VOID)
+{
+    KMUTEX Mutex;
+    BOOLEAN Disabled = FALSE;
+
+    KeInitializeMutex(&Mutex, 0);
+    if (KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, NULL) == STATUS_SUCCESS) {
+        Disabled = KeAreApcsDisabled();
+        (VOID)KeReleaseMutex(&Mutex, FALSE);
+    }
+    return Disabled;
+}
+
+#define WMT_NO_KMUTEX_APC_MODEL_REASON \
+    "kernel does not disable APCs for a KMUTEX holder (KeAreApcsDisabled() FALSE while held; Wine 8)"
+
 /* Raises to Irql (which must not be below the current one) and returns the
  * previous IRQL for WmtLowerIrql. */
 WM_INLINE KIRQL

@@ -61,6 +61,7 @@ typedef struct _WMT_SPEC {
     int     Width;
     BOOLEAN LeftAlign;
     BOOLEAN ZeroPad;
+    BOOLEAN Upper;      /* %X */
 } WMT_SPEC;
 
 static VOID
@@ -107,7 +108,7 @@ static VOID
 WmtPutNumber(_Inout_ WMT_OUT *Out, _In_ unsigned long long Value, _In_ unsigned Base,
              _In_ BOOLEAN Negative, _In_ const WMT_SPEC *Spec, _In_opt_z_ PCSTR Prefix)
 {
-    static const char Digits[] = "0123456789abcdef";
+    const char *Digits = Spec->Upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char Reversed[24];
     char Text[24];
     int Length = 0;
@@ -126,7 +127,7 @@ WmtPutNumber(_Inout_ WMT_OUT *Out, _In_ unsigned long long Value, _In_ unsigned 
 /* Length modifiers understood: none (int), l (long), ll (long long), z (size_t). */
 typedef enum _WMT_LENGTH { WmtLengthInt, WmtLengthLong, WmtLengthLongLong, WmtLengthSize } WMT_LENGTH;
 
-/* Formats like a small vsnprintf: %s %c %d %i %u %x %p %% with l/ll/z, the
+/* Formats like a small vsnprintf: %s %c %d %i %u %x %X %p %% with l/ll/z, the
  * '-' and '0' flags and a field width. Returns the length it wanted. */
 static size_t
 WmtFormatV(_Out_writes_(Size) char *Buffer, _In_ size_t Size, _In_z_ PCSTR Format, _In_ va_list Args)
@@ -150,6 +151,7 @@ WmtFormatV(_Out_writes_(Size) char *Buffer, _In_ size_t Size, _In_z_ PCSTR Forma
         Spec.Width = 0;
         Spec.LeftAlign = FALSE;
         Spec.ZeroPad = FALSE;
+        Spec.Upper = FALSE;
         for (;;) {
             if (*Format == '-') {
                 Spec.LeftAlign = TRUE;
@@ -205,6 +207,7 @@ WmtFormatV(_Out_writes_(Size) char *Buffer, _In_ size_t Size, _In_z_ PCSTR Forma
             } else {
                 Magnitude = va_arg(Args, unsigned int);
             }
+            Spec.Upper = (Char == 'X');
             WmtPutNumber(&Out, Magnitude, Char == 'u' ? 10 : 16, FALSE, &Spec, NULL);
             break;
         case 'p':
@@ -341,10 +344,10 @@ WmtRecordFailureV(_In_z_ PCSTR File, _In_ int Line, _In_z_ PCSTR Format, _In_ va
         /* The first failure becomes the FAIL line's message. */
         RtlCopyMemory(WmtFirstFailure, Message, sizeof(Message));
         InterlockedExchange(&WmtFirstReady, 1);
-    } else {
-        /* Later ones (often from helper threads) are shown as they happen. */
-        WmtPrintLine("WMT INFO %s also failed: %s", WmtCurrentName, Message);
     }
+    /* Every failure is also shown as it happens, so it is in the log even
+     * if the test then hangs or the kernel brings the run down. */
+    WmtPrintLine("WMT INFO %s check failed: %s", WmtCurrentName, Message);
 }
 
 VOID
@@ -423,6 +426,20 @@ WmtStatusText(NTSTATUS Status)
 /* Threads                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The thread object type for ObReferenceObjectByHandle. The WDK declares
+ * "extern POBJECT_TYPE *PsThreadType" without dllimport: the name is the
+ * import slot, and *PsThreadType reads the exported variable. mingw-w64
+ * declares it NTSYSAPI (dllimport) with the same type, so the name already
+ * is the exported variable's value, and *PsThreadType would read one level
+ * too deep (a fault in Wine).
+ */
+#if defined(__MINGW32__) && !defined(_NTSYSTEM_)
+#define WMT_THREAD_OBJECT_TYPE ((POBJECT_TYPE)(PVOID)PsThreadType)
+#else
+#define WMT_THREAD_OBJECT_TYPE (*PsThreadType)
+#endif
+
 /* Static slots: starting a thread allocates no pool, so a test that injects
  * pool failures can still start helpers, and pool accounting stays exact. */
 typedef struct _WMT_THREAD_SLOT {
@@ -486,7 +503,7 @@ WmtStartThread(WMT_THREAD *Thread, PKSTART_ROUTINE Routine, PVOID Context)
         InterlockedExchange(&Slot->InUse, 0);
         return Status;
     }
-    Status = ObReferenceObjectByHandle(Handle, THREAD_ALL_ACCESS, *PsThreadType, KernelMode, &Object, NULL);
+    Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, WMT_THREAD_OBJECT_TYPE, KernelMode, &Object, NULL);
     ZwClose(Handle);
     if (!NT_SUCCESS(Status)) {
         /* The thread runs but cannot be waited for: keep its slot forever
@@ -728,6 +745,7 @@ WmtRunBody(_In_ const WMT_TEST *Test)
     LONG LibraryBefore = WmQueryOutstandingAllocations();
     LONG PoolBefore = WmtPlatformOutstandingPool();
     BOOLEAN ApcsBefore = KeAreApcsDisabled();
+    LONG ThreadsBefore = WmtReadLong(&WmtLiveThreads);
     LONG LibraryAfter;
     LONG PoolAfter;
     LONG Threads;
@@ -736,8 +754,9 @@ WmtRunBody(_In_ const WMT_TEST *Test)
     Test->Routine();
 
     Threads = WmtReadLong(&WmtLiveThreads);
-    if (Threads != 0) {
-        WmtFrameworkFail("test returned with %ld helper thread(s) not joined", (long)Threads);
+    if (Threads != ThreadsBefore) {
+        WmtFrameworkFail("test returned with %ld helper thread(s) not joined",
+                         (long)(Threads - ThreadsBefore));
     }
     Irql = KeGetCurrentIrql();
     if (Irql != PASSIVE_LEVEL) {

@@ -84,8 +84,8 @@ BOOLEAN WmtFailed(VOID);
         NTSTATUS WmtE_ = (Expected);                                           \
         if (WmtS_ != WmtE_) {                                                  \
             WmtFail(__FILE__, __LINE__, "%s returned 0x%08lx (%s), expected 0x%08lx (%s)", \
-                    #Expr, (unsigned long)WmtS_, WmtStatusText(WmtS_),         \
-                    (unsigned long)WmtE_, WmtStatusText(WmtE_));               \
+                    #Expr, (unsigned long)(ULONG)WmtS_, WmtStatusText(WmtS_),         \
+                    (unsigned long)(ULONG)WmtE_, WmtStatusText(WmtE_));             \
             return;                                                            \
         }                                                                      \
     } while (0)

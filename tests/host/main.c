@@ -58,11 +58,34 @@ __tsan_default_options(void)
 /* Platform hooks                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* What the runner has printed so far, for a report if the model bug-checks
+ * in the middle of an ordinary test (that ends the process). */
+static char WmtRunningTest[256];
+static unsigned long WmtSeen[3]; /* PASS, FAIL, SKIP lines */
+
+static void
+WmtNoteLine(const char *Text)
+{
+    static const char Start[] = "WMT START ";
+
+    if (strncmp(Text, Start, sizeof(Start) - 1) == 0) {
+        snprintf(WmtRunningTest, sizeof(WmtRunningTest), "%s", Text + sizeof(Start) - 1);
+    } else if (strncmp(Text, "WMT PASS ", 9) == 0) {
+        WmtSeen[0]++;
+    } else if (strncmp(Text, "WMT FAIL ", 9) == 0) {
+        WmtSeen[1]++;
+    } else if (strncmp(Text, "WMT SKIP ", 9) == 0) {
+        WmtSeen[2]++;
+    }
+}
+
 VOID
 WmtPlatformPrint(PCSTR Text)
 {
     struct iovec Parts[2];
     ssize_t Written;
+
+    WmtNoteLine(Text);
 
     /* One writev per line: whole lines even when helper threads print, and
      * nothing buffered in stdio to be duplicated by fork(). */
@@ -118,6 +141,23 @@ WmtDeathBugCheckHook(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG
         }
         Done += (size_t)Written;
     }
+}
+
+/* A bug check outside a death test: the model exits right after this hook,
+ * so report the running test as failed and close the log with a summary. */
+static void
+WmtUnexpectedBugCheckHook(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
+{
+    char Line[512];
+
+    snprintf(Line, sizeof(Line),
+             "WMT FAIL %s main.c:0 bug check 0x%08lX (0x%llX, 0x%llX, 0x%llX, 0x%llX) in a test that "
+             "expects none; the run stops here", WmtRunningTest[0] != '\0' ? WmtRunningTest : "(no test)",
+             (unsigned long)Code, (unsigned long long)P1, (unsigned long long)P2,
+             (unsigned long long)P3, (unsigned long long)P4);
+    WmtPlatformPrint(Line);
+    snprintf(Line, sizeof(Line), "%lu passed, %lu failed, %lu skipped", WmtSeen[0], WmtSeen[1], WmtSeen[2]);
+    WmtPlatformPrint(Line);
 }
 
 static void
@@ -369,6 +409,7 @@ main(int argc, char **argv)
     int Index;
 
     WmtMeasureBaselineThreads();
+    HkSetBugCheckHook(WmtUnexpectedBugCheckHook);
 
     for (Index = 1; Index < argc; Index++) {
         if (strcmp(argv[Index], "--list") == 0) {

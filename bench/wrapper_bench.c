@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PROJECT:     wdk-mutex
+ * PURPOSE:     What the wrappers cost: for every primitive, one uncontended
+ *              lock + unlock through the library's typed API against the same
+ *              raw DDI calls written by hand, in the same binary; and the
+ *              bytes of each lock object against the bare kernel object.
+ * ENVIRONMENT: Host only: the host kernel model and libc.
+ *
+ * Instructions are counted by valgrind --tool=callgrind, not by this
+ * program: bench/run-bench.sh runs it twice under callgrind with
+ * WMB_PAIRS=1000 and WMB_PAIRS=3000 and takes, for each function below,
+ * (inclusive Ir at 3000 - inclusive Ir at 1000) / 2000. Warm-up, first-call
+ * and loop set-up costs cancel out; what is left is one loop iteration: one
+ * lock, one increment of the protected value, one unlock. Both the raw and
+ * the library loop do the same increment, and the DDIs both call are the
+ * host model's, so ours - raw is the wrapper alone.
+ *
+ * The functions are external and called through a table, so the compiler
+ * cannot specialise or merge them; the loops are the only thing in them.
+ *
+ * Output without callgrind (run-bench.sh prints the combined lines):
+ *   wmb primitive=NAME raw_fn=FUNCTION ours_fn=FUNCTION bytes_raw=A bytes_ours=B
+ * bytes_raw is sizeof the bare kernel object, bytes_ours sizeof the library's
+ * lock object for it (the header, the kernel object and, for RwLock, the
+ * inline reader table), i.e. the storage next to the value.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <wdkmutex/wdkmutex.h>
+#include "hostkernel.h" /* HkHideRoutine: make one RwLock ERESOURCE-backed */
+#include "wmp.h"        /* WmpResetRoutineCache                              */
+
+/* noipa (GCC): no inlining, cloning or identical-code folding. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define WMB_MEASURED __attribute__((noinline, noipa, used))
+#else
+#define WMB_MEASURED __attribute__((noinline, used))
+#endif
+
+WM_DECLARE_KMUTEX_TYPE(WMB_KM, WmbKm, ULONG);
+WM_DECLARE_FAST_MUTEX_TYPE(WMB_FM, WmbFm, ULONG);
+WM_DECLARE_GUARDED_MUTEX_TYPE(WMB_GM, WmbGm, ULONG);
+WM_DECLARE_SPIN_LOCK_TYPE(WMB_SL, WmbSl, ULONG);
+WM_DECLARE_QUEUED_SPIN_LOCK_TYPE(WMB_QSL, WmbQsl, ULONG);
+WM_DECLARE_RW_LOCK_TYPE(WMB_RW, WmbRw, ULONG);
+
+/* The raw kernel objects and their values. */
+static KMUTEX WmbRawKMutex;
+static FAST_MUTEX WmbRawFastMutex;
+static KGUARDED_MUTEX WmbRawGuardedMutex;
+static KSPIN_LOCK WmbRawSpinLock;
+static KSPIN_LOCK WmbRawQueuedSpinLock;
+static EX_PUSH_LOCK WmbRawPushLock;
+static ERESOURCE WmbRawResource;
+static ULONG volatile WmbRawValue;
+
+/* The library's locks. */
+static WMB_KM WmbKMutex;
+static WMB_FM WmbFastMutex;
+static WMB_GM WmbGuardedMutex;
+static WMB_SL WmbSpinLock;
+static WMB_QSL WmbQueuedSpinLock;
+static WMB_RW WmbRwPush;
+static WMB_RW WmbRwResource;
+static WM_CRITICAL_SECTION WmbSectionFm;
+static WM_CRITICAL_SECTION WmbSectionKm;
+
+/* ------------------------------------------------------------------------ */
+/* Measured loops: raw DDIs                                                 */
+/* ------------------------------------------------------------------------ */
+
+WMB_MEASURED void
+WmbRaw_KMutex(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        (VOID)KeWaitForSingleObject(&WmbRawKMutex, Executive, KernelMode, FALSE, NULL);
+        WmbRawValue += 1;
+        (VOID)KeReleaseMutex(&WmbRawKMutex, FALSE);
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_FastMutex(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        ExAcquireFastMutex(&WmbRawFastMutex);
+        WmbRawValue += 1;
+        ExReleaseFastMutex(&WmbRawFastMutex);
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_GuardedMutex(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeAcquireGuardedMutex(&WmbRawGuardedMutex);
+        WmbRawValue += 1;
+        KeReleaseGuardedMutex(&WmbRawGuardedMutex);
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_SpinLock(ULONG Pairs)
+{
+    KIRQL OldIrql;
+
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeAcquireSpinLock(&WmbRawSpinLock, &OldIrql);
+        WmbRawValue += 1;
+        KeReleaseSpinLock(&WmbRawSpinLock, OldIrql);
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_QueuedSpinLock(ULONG Pairs)
+{
+    KLOCK_QUEUE_HANDLE Handle;
+
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeAcquireInStackQueuedSpinLock(&WmbRawQueuedSpinLock, &Handle);
+        WmbRawValue += 1;
+        KeReleaseInStackQueuedSpinLock(&Handle);
+    }
+}
+
+/* A push lock needs a critical region around it; the raw code enters it too. */
+WMB_MEASURED void
+WmbRaw_RwLockExclusive(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeEnterCriticalRegion();
+        ExAcquirePushLockExclusiveEx(&WmbRawPushLock, 0);
+        WmbRawValue += 1;
+        ExReleasePushLockExclusiveEx(&WmbRawPushLock, 0);
+        KeLeaveCriticalRegion();
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_RwLockShared(ULONG Pairs)
+{
+    ULONG Sum = 0;
+
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeEnterCriticalRegion();
+        ExAcquirePushLockSharedEx(&WmbRawPushLock, 0);
+        Sum += WmbRawValue;
+        ExReleasePushLockSharedEx(&WmbRawPushLock, 0);
+        KeLeaveCriticalRegion();
+    }
+    WmbRawValue = Sum;
+}
+
+WMB_MEASURED void
+WmbRaw_RwLockResourceExclusive(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeEnterCriticalRegion();
+        (VOID)ExAcquireResourceExclusiveLite(&WmbRawResource, TRUE);
+        WmbRawValue += 1;
+        ExReleaseResourceLite(&WmbRawResource);
+        KeLeaveCriticalRegion();
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_RwLockResourceShared(ULONG Pairs)
+{
+    ULONG Sum = 0;
+
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        KeEnterCriticalRegion();
+        (VOID)ExAcquireResourceSharedLite(&WmbRawResource, TRUE);
+        Sum += WmbRawValue;
+        ExReleaseResourceLite(&WmbRawResource);
+        KeLeaveCriticalRegion();
+    }
+    WmbRawValue = Sum;
+}
+
+/* A critical section protects code, not a value: the raw loop is the same
+ * kernel object's acquire/release around the same increment. */
+WMB_MEASURED void
+WmbRaw_CriticalSectionFastMutex(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        ExAcquireFastMutex(&WmbRawFastMutex);
+        WmbRawValue += 1;
+        ExReleaseFastMutex(&WmbRawFastMutex);
+    }
+}
+
+WMB_MEASURED void
+WmbRaw_CriticalSectionKMutex(ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        (VOID)KeWaitForSingleObject(&WmbRawKMutex, Executive, KernelMode, FALSE, NULL);
+        WmbRawValue += 1;
+        (VOID)KeReleaseMutex(&WmbRawKMutex, FALSE);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Measured loops: the library                                              */
+/* ------------------------------------------------------------------------ */
+
+/* One lock + increment + unlock through the typed API; a failure (never
+ * expected here) stops the loop so it cannot go unnoticed in the counts. */
+#define WMB_OURS_LOOP(Prefix, TYPE, Handle)                                      \
+    for (ULONG Index = 0; Index < Pairs; Index++) {                              \
+        TYPE##_GUARD Guard;                                                      \
+        if (Prefix##Lock(Handle, &Guard) != STATUS_SUCCESS) {                    \
+            abort();                                                             \
+        }                                                                        \
+        *Guard.Value += 1;                                                       \
+        (VOID)Prefix##Unlock(&Guard);                                            \
+    }
+
+WMB_MEASURED void
+WmbOurs_KMutex(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbKm, WMB_KM, WmbKMutex)
+}
+
+WMB_MEASURED void
+WmbOurs_FastMutex(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbFm, WMB_FM, WmbFastMutex)
+}
+
+WMB_MEASURED void
+WmbOurs_GuardedMutex(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbGm, WMB_GM, WmbGuardedMutex)
+}
+
+WMB_MEASURED void
+WmbOurs_SpinLock(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbSl, WMB_SL, WmbSpinLock)
+}
+
+WMB_MEASURED void
+WmbOurs_QueuedSpinLock(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbQsl, WMB_QSL, WmbQueuedSpinLock)
+}
+
+WMB_MEASURED void
+WmbOurs_RwLockExclusive(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbRw, WMB_RW, WmbRwPush)
+}
+
+WMB_MEASURED void
+WmbOurs_RwLockResourceExclusive(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbRw, WMB_RW, WmbRwResource)
+}
+
+static ULONG
+WmbSharedLoop(WMB_RW Lock, ULONG Pairs)
+{
+    ULONG Sum = 0;
+
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        WMB_RW_SHARED_GUARD Guard;
+        if (WmbRwLockShared(Lock, &Guard) != STATUS_SUCCESS) {
+            abort();
+        }
+        Sum += *Guard.Value;
+        (VOID)WmbRwUnlockShared(&Guard);
+    }
+    return Sum;
+}
+
+WMB_MEASURED void
+WmbOurs_RwLockShared(ULONG Pairs)
+{
+    WmbRawValue = WmbSharedLoop(WmbRwPush, Pairs);
+}
+
+WMB_MEASURED void
+WmbOurs_RwLockResourceShared(ULONG Pairs)
+{
+    WmbRawValue = WmbSharedLoop(WmbRwResource, Pairs);
+}
+
+static void
+WmbSectionLoop(PWM_CRITICAL_SECTION Section, ULONG Pairs)
+{
+    for (ULONG Index = 0; Index < Pairs; Index++) {
+        WM_CRITICAL_SECTION_GUARD Guard;
+        if (WmEnterCriticalSection(Section, &Guard) != STATUS_SUCCESS) {
+            abort();
+        }
+        WmbRawValue += 1;
+        (VOID)WmLeaveCriticalSection(&Guard);
+    }
+}
+
+WMB_MEASURED void
+WmbOurs_CriticalSectionFastMutex(ULONG Pairs)
+{
+    WmbSectionLoop(&WmbSectionFm, Pairs);
+}
+
+WMB_MEASURED void
+WmbOurs_CriticalSectionKMutex(ULONG Pairs)
+{
+    WmbSectionLoop(&WmbSectionKm, Pairs);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The table                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef void WMB_LOOP(ULONG Pairs);
+
+typedef struct _WMB_CASE {
+    const char *Name;
+    const char *RawName;
+    WMB_LOOP   *Raw;
+    const char *OursName;
+    WMB_LOOP   *Ours;
+    size_t      BytesRaw;
+    size_t      BytesOurs;
+} WMB_CASE;
+
+#define WMB_CASE(Name, BytesRaw, BytesOurs) \
+    { #Name, "WmbRaw_" #Name, WmbRaw_##Name, "WmbOurs_" #Name, WmbOurs_##Name, (BytesRaw), (BytesOurs) }
+
+/* The library's lock object: everything before the value. */
+#define WMB_LOCK_BYTES(TYPE) offsetof(TYPE##_STORAGE, Value)
+
+static const WMB_CASE WmbCases[] = {
+    WMB_CASE(KMutex, sizeof(KMUTEX), WMB_LOCK_BYTES(WMB_KM)),
+    WMB_CASE(FastMutex, sizeof(FAST_MUTEX), WMB_LOCK_BYTES(WMB_FM)),
+    WMB_CASE(GuardedMutex, sizeof(KGUARDED_MUTEX), WMB_LOCK_BYTES(WMB_GM)),
+    WMB_CASE(SpinLock, sizeof(KSPIN_LOCK), WMB_LOCK_BYTES(WMB_SL)),
+    WMB_CASE(QueuedSpinLock, sizeof(KSPIN_LOCK), WMB_LOCK_BYTES(WMB_QSL)),
+    WMB_CASE(RwLockShared, sizeof(EX_PUSH_LOCK), WMB_LOCK_BYTES(WMB_RW)),
+    WMB_CASE(RwLockExclusive, sizeof(EX_PUSH_LOCK), WMB_LOCK_BYTES(WMB_RW)),
+    WMB_CASE(RwLockResourceShared, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RW)),
+    WMB_CASE(RwLockResourceExclusive, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RW)),
+    WMB_CASE(CriticalSectionFastMutex, sizeof(FAST_MUTEX), sizeof(WM_CRITICAL_SECTION)),
+    WMB_CASE(CriticalSectionKMutex, sizeof(KMUTEX), sizeof(WM_CRITICAL_SECTION)),
+};
+
+static void
+WmbCheck(NTSTATUS Status, const char *What)
+{
+    if (Status != STATUS_SUCCESS) {
+        fprintf(stderr, "wrapper_bench: %s failed: %s\n", What, WmStatusName(Status));
+        exit(1);
+    }
+}
+
+int
+main(void)
+{
+    const char *Text = getenv("WMB_PAIRS");
+    ULONG Pairs = Text != NULL ? (ULONG)strtoul(Text, NULL, 10) : 1000;
+    size_t Index;
+
+    WmbCheck(WmInitializeLibrary(), "WmInitializeLibrary");
+
+    KeInitializeMutex(&WmbRawKMutex, 0);
+    ExInitializeFastMutex(&WmbRawFastMutex);
+    KeInitializeGuardedMutex(&WmbRawGuardedMutex);
+    KeInitializeSpinLock(&WmbRawSpinLock);
+    KeInitializeSpinLock(&WmbRawQueuedSpinLock);
+    ExInitializePushLock(&WmbRawPushLock);
+    WmbCheck(ExInitializeResourceLite(&WmbRawResource), "ExInitializeResourceLite");
+
+    WmbCheck(WmbKmCreate(&WmbKMutex, NULL, NULL), "KMutex create");
+    WmbCheck(WmbFmCreate(&WmbFastMutex, NULL, NULL), "FastMutex create");
+    WmbCheck(WmbGmCreate(&WmbGuardedMutex, NULL, NULL), "GuardedMutex create");
+    WmbCheck(WmbSlCreate(&WmbSpinLock, NULL, NULL), "SpinLock create");
+    WmbCheck(WmbQslCreate(&WmbQueuedSpinLock, NULL, NULL), "QueuedSpinLock create");
+    WmbCheck(WmbRwCreate(&WmbRwPush, NULL, NULL), "RwLock create");
+    WmbCheck(WmInitializeCriticalSection(&WmbSectionFm, WmCriticalSectionFastMutex), "section create");
+    WmbCheck(WmInitializeCriticalSection(&WmbSectionKm, WmCriticalSectionKMutex), "section create");
+    /* The same RwLock on an ERESOURCE: hide the push-lock exports from the
+     * lookup while creating it. */
+    {
+        HkHideRoutine("ExAcquirePushLockExclusiveEx", TRUE);
+        WmpResetRoutineCache();
+        WmbCheck(WmbRwCreate(&WmbRwResource, NULL, NULL), "RwLock (ERESOURCE) create");
+        HkHideRoutine("ExAcquirePushLockExclusiveEx", FALSE);
+        WmpResetRoutineCache();
+        WmbCheck(WmInitializeLibrary(), "WmInitializeLibrary");
+    }
+    if (WmbGmQueryBacking(WmbGuardedMutex) != WmGuardedMutexNative ||
+        WmbRwQueryBacking(WmbRwPush) != WmRwLockPushLock ||
+        WmbRwQueryBacking(WmbRwResource) != WmRwLockResource) {
+        fprintf(stderr, "wrapper_bench: unexpected backing\n");
+        return 1;
+    }
+
+    /* Warm up (first calls, lazy binding), then the measured runs. */
+    for (Index = 0; Index < sizeof(WmbCases) / sizeof(WmbCases[0]); Index++) {
+        WmbCases[Index].Raw(4);
+        WmbCases[Index].Ours(4);
+    }
+    for (Index = 0; Index < sizeof(WmbCases) / sizeof(WmbCases[0]); Index++) {
+        WmbCases[Index].Raw(Pairs);
+        WmbCases[Index].Ours(Pairs);
+    }
+
+    for (Index = 0; Index < sizeof(WmbCases) / sizeof(WmbCases[0]); Index++) {
+        printf("wmb primitive=%s raw_fn=%s ours_fn=%s bytes_raw=%zu bytes_ours=%zu\n", WmbCases[Index].Name,
+               WmbCases[Index].RawName, WmbCases[Index].OursName, WmbCases[Index].BytesRaw,
+               WmbCases[Index].BytesOurs);
+    }
+
+    WmbCheck(WmbKmDestroy(&WmbKMutex), "destroy");
+    WmbCheck(WmbFmDestroy(&WmbFastMutex), "destroy");
+    WmbCheck(WmbGmDestroy(&WmbGuardedMutex), "destroy");
+    WmbCheck(WmbSlDestroy(&WmbSpinLock), "destroy");
+    WmbCheck(WmbQslDestroy(&WmbQueuedSpinLock), "destroy");
+    WmbCheck(WmbRwDestroy(&WmbRwPush), "destroy");
+    WmbCheck(WmbRwDestroy(&WmbRwResource), "destroy");
+    WmbCheck(WmDeleteCriticalSection(&WmbSectionFm), "delete");
+    WmbCheck(WmDeleteCriticalSection(&WmbSectionKm), "delete");
+    (VOID)ExDeleteResourceLite(&WmbRawResource);
+    if (WmQueryOutstandingAllocations() != 0) {
+        fprintf(stderr, "wrapper_bench: library pool leaked\n");
+        return 1;
+    }
+    return 0;
+}
