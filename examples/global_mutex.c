@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PROJECT:     wdk-mutex examples
- * PURPOSE:     A mutex shared by system threads: DriverEntry creates it, three
- *              threads each add 1 five hundred times, the total (1500) is
- *              printed, DriverUnload tears everything down.
+ * PURPOSE:     A named mutex in the registry, shared by system threads:
+ *              DriverEntry registers it, three threads find it by name and
+ *              each add 1 five hundred times, the total (1500) is printed,
+ *              DriverUnload destroys the registry and everything in it.
  * ENVIRONMENT: Kernel mode (a complete WDM driver; also runs on the host model).
  *
  * A FAST_MUTEX is used because it hands off correctly on every kernel we run
@@ -20,8 +21,7 @@ WM_DECLARE_FAST_MUTEX_TYPE(TOTAL_MUTEX, TotalMutex, ULONG);
 #define WORKER_COUNT      3
 #define INCREMENTS_EACH   500
 
-/* Written once in DriverEntry before any thread starts, read-only after. */
-static TOTAL_MUTEX GlobalTotal;
+#define TOTAL_KEY         "example.total"
 
 _Use_decl_annotations_
 VOID NTAPI
@@ -30,9 +30,18 @@ GlobalMutexWorker(PVOID Context)
     ULONG Index;
     NTSTATUS Status;
 
+    TOTAL_MUTEX Total;
+
     UNREFERENCED_PARAMETER(Context);
+    /* Look the mutex up by name once; the handle stays valid until the key is
+     * unregistered or the registry destroyed (DriverUnload, after the threads). */
+    Status = TotalMutexRegistryGet(TOTAL_KEY, &Total);
+    if (!NT_SUCCESS(Status)) {
+        DbgPrint("wdk-mutex example: lookup failed: %s\n", WmStatusName(Status));
+        PsTerminateSystemThread(Status);
+    }
     for (Index = 0; Index < INCREMENTS_EACH; Index++) {
-        WM_WITH_LOCK(TOTAL_MUTEX, Guard, Status, TotalMutexLock(GlobalTotal, &Guard)) {
+        WM_WITH_LOCK(TOTAL_MUTEX, Guard, Status, TotalMutexLock(Total, &Guard)) {
             *Guard.Value += 1;
         } WM_END_WITH_LOCK(TOTAL_MUTEX, Guard);
         if (Status != STATUS_SUCCESS) {
@@ -82,8 +91,9 @@ GlobalMutexUnload(PDRIVER_OBJECT DriverObject)
     NTSTATUS Status;
 
     UNREFERENCED_PARAMETER(DriverObject);
-    Status = TotalMutexDestroy(&GlobalTotal);
-    DbgPrint("wdk-mutex example: destroy %s, outstanding pool blocks: %ld\n",
+    /* Frees every registered mutex and value in one call. */
+    Status = WmRegistryDestroy();
+    DbgPrint("wdk-mutex example: registry destroy %s, outstanding pool blocks: %ld\n",
              WmStatusName(Status), (long)WmQueryOutstandingAllocations());
 }
 
@@ -92,11 +102,18 @@ NTSTATUS NTAPI
 DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NTSTATUS Status;
+    ULONG Zero = 0;
 
     UNREFERENCED_PARAMETER(RegistryPath);
     Status = WmInitializeLibrary();
     if (NT_SUCCESS(Status)) {
-        Status = TotalMutexCreate(&GlobalTotal, NULL, NULL);
+        Status = WmRegistryInitialize();
+    }
+    if (NT_SUCCESS(Status)) {
+        Status = TotalMutexRegisterChecked(TOTAL_KEY, &Zero, NULL);
+        if (!NT_SUCCESS(Status)) {
+            (VOID)WmRegistryDestroy();
+        }
     }
     if (!NT_SUCCESS(Status)) {
         DbgPrint("wdk-mutex example: setup failed: %s\n", WmStatusName(Status));
@@ -105,7 +122,7 @@ DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DriverObject->DriverUnload = GlobalMutexUnload;
 
     Status = RunWorkers();
-    WM_WITH_LOCK(TOTAL_MUTEX, Guard, Status, TotalMutexLock(GlobalTotal, &Guard)) {
+    WM_WITH_LOCK(TOTAL_MUTEX, Guard, Status, TotalMutexRegistryLock(TOTAL_KEY, &Guard)) {
         DbgPrint("wdk-mutex example: %d threads x %d increments = %lu\n",
                  WORKER_COUNT, INCREMENTS_EACH, (unsigned long)*Guard.Value);
     } WM_END_WITH_LOCK(TOTAL_MUTEX, Guard);

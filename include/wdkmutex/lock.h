@@ -15,6 +15,9 @@
  *  - Unlock releases exactly once and disarms the guard; a second unlock of
  *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
  *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
+ *    An armed guard must stay where it is: it records its own address, and a
+ *    copy (or a moved guard) is refused with STATUS_WM_NOT_OWNER, so one
+ *    acquisition is never released twice.
  *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD).
  *  - A lock object must not be copied or moved after creation (the kernel
  *    object inside it links into kernel lists); pass the handle instead.

@@ -22,6 +22,10 @@
  *    STATUS_WM_IRQL_TOO_HIGH above it; the lock stays held.
  *  - Not recursive. The kernel spins forever on a recursive acquire; the
  *    library records the owner and returns STATUS_WM_RECURSIVE_ACQUIRE.
+ *    In a DPC the recorded owner is the thread the DPC interrupted (no
+ *    thread of its own); that thread cannot hold the lock meanwhile (it is
+ *    held at DISPATCH_LEVEL, which keeps DPCs off its processor), so nothing
+ *    is refused wrongly. Unlock in the same DPC invocation that locked.
  *  - Try-lock: the kernel offers one only at DISPATCH_LEVEL
  *    (KeTryToAcquireSpinLockAtDpcLevel, resolved at run time; Wine 8 does not
  *    export it). PrefixTryLockAtDpcLevel calls it at DISPATCH_LEVEL;

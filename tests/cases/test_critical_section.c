@@ -88,6 +88,7 @@ WmtSectionLifeCycle(_In_ WM_CRITICAL_SECTION_KIND Kind)
     PWM_CRITICAL_SECTION Pool = NULL;
     WM_CRITICAL_SECTION_GUARD Guard = { 0 };
     BOOLEAN CanTry = WmtSectionCanTry(Kind); /* a lookup: PASSIVE_LEVEL, not while inside */
+    BOOLEAN ModelsIrql = WmtKernelModelsIrql(); /* probes by raising: not while inside */
 
     /* Caller storage: no pool at all. */
     WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Kind), STATUS_SUCCESS);
@@ -110,7 +111,11 @@ WmtSectionLifeCycle(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_WM_NOT_INITIALIZED);
     WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Kind), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
-    WMT_CHECK_STATUS(WmLeaveCriticalSectionSafe(&Guard), STATUS_SUCCESS);
+    /* Leave-safe checks the IRQL: a FAST_MUTEX section needs APC_LEVEL, which
+     * a kernel without an IRQL model (Wine) never reports. */
+    WMT_CHECK_STATUS(ModelsIrql || Kind == WmCriticalSectionKMutex ? WmLeaveCriticalSectionSafe(&Guard)
+                                                                   : WmLeaveCriticalSection(&Guard),
+                     STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
 
     /* Pool: one block, freed by delete. */
