@@ -222,10 +222,14 @@ WmIsLockOwnedByCurrentThread(PWM_LOCK_HEADER Lock)
 
 /* Common preconditions of destroy, into-inner and into-pool. */
 static NTSTATUS
-WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock)
+WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock, _In_ BOOLEAN ForRegistry)
 {
     if (Lock == NULL || Lock->Ops == NULL) {
         return STATUS_WM_NOT_INITIALIZED;
+    }
+    /* The registry frees its locks itself, once no thread can reach them. */
+    if ((Lock->Flags & WMP_LOCK_FLAG_REGISTRY) != 0 && !ForRegistry) {
+        return STATUS_WM_OWNED_BY_REGISTRY;
     }
     if (KeGetCurrentIrql() > WmpTeardownMaxIrql(Lock->Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;
@@ -252,13 +256,12 @@ WmpRelease(_Inout_ PWM_LOCK_HEADER Lock)
     }
 }
 
-_Use_decl_annotations_
-NTSTATUS
-WmpLockDestroy(PWM_LOCK_HEADER Lock)
+static NTSTATUS
+WmpDestroy(_In_opt_ PWM_LOCK_HEADER Lock, _In_ BOOLEAN ForRegistry)
 {
     NTSTATUS Status;
 
-    Status = WmpCheckTeardown(Lock);
+    Status = WmpCheckTeardown(Lock, ForRegistry);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }
@@ -271,6 +274,31 @@ WmpLockDestroy(PWM_LOCK_HEADER Lock)
 
 _Use_decl_annotations_
 NTSTATUS
+WmpLockDestroy(PWM_LOCK_HEADER Lock)
+{
+    return WmpDestroy(Lock, FALSE);
+}
+
+NTSTATUS
+WmpRegistryLockDestroy(_In_ PWM_LOCK_HEADER Lock)
+{
+    return WmpDestroy(Lock, TRUE);
+}
+
+/* Preconditions of handing the value out (into-inner, into-pool). */
+static NTSTATUS
+WmpCheckMoveOut(_In_opt_ PWM_LOCK_HEADER Lock, _In_ SIZE_T ValueSize)
+{
+    NTSTATUS Status = WmpCheckTeardown(Lock, FALSE);
+
+    if (NT_SUCCESS(Status) && ValueSize != Lock->ValueSize) {
+        Status = STATUS_WM_INVALID_SIZE;
+    }
+    return Status;
+}
+
+_Use_decl_annotations_
+NTSTATUS
 WmpLockIntoInner(PWM_LOCK_HEADER Lock, PVOID Value, SIZE_T ValueSize)
 {
     NTSTATUS Status;
@@ -278,12 +306,9 @@ WmpLockIntoInner(PWM_LOCK_HEADER Lock, PVOID Value, SIZE_T ValueSize)
     if (Value == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpCheckTeardown(Lock);
+    Status = WmpCheckMoveOut(Lock, ValueSize);
     if (!NT_SUCCESS(Status)) {
         return Status;
-    }
-    if (ValueSize != Lock->ValueSize) {
-        return STATUS_WM_INVALID_SIZE;
     }
     /* The value moves to the caller, so its destructor is not run. */
     RtlCopyMemory(Value, WmpLockValue(Lock), ValueSize);
@@ -302,12 +327,9 @@ WmpLockIntoPool(PWM_LOCK_HEADER Lock, SIZE_T ValueSize, PVOID *Value)
         return STATUS_WM_INVALID_PARAMETER;
     }
     *Value = NULL;
-    Status = WmpCheckTeardown(Lock);
+    Status = WmpCheckMoveOut(Lock, ValueSize);
     if (!NT_SUCCESS(Status)) {
         return Status;
-    }
-    if (ValueSize != Lock->ValueSize) {
-        return STATUS_WM_INVALID_SIZE;
     }
     /* Allocate before touching the lock, so a failure loses nothing. */
     Block = WmpAllocate(ValueSize, WM_TAG_VALUE);

@@ -618,7 +618,7 @@ WmpEntryFree(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ BOOLEAN RunDestructor)
             if (WmpLockAcquire(Lock, NULL, FALSE, &Guard) == STATUS_SUCCESS) {
                 (VOID)WmUnlock(&Guard);
             }
-            (VOID)WmpLockDestroy(Lock);
+            (VOID)WmpRegistryLockDestroy(Lock);
         } else if (Lock->Ops->Delete != NULL) {
             Lock->Ops->Delete(Lock);
         }

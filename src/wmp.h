@@ -61,6 +61,10 @@ typedef VOID (NTAPI WMP_EX_INITIALIZE_PUSH_LOCK)(_Out_ PWMP_EX_PUSH_LOCK PushLoc
 
 /* --- Lock core (lock.c) ---------------------------------------------------- */
 
+/* Destroy for the registry's own entries (WmpLockDestroy refuses them with
+ * STATUS_WM_OWNED_BY_REGISTRY). */
+NTSTATUS WmpRegistryLockDestroy(_In_ PWM_LOCK_HEADER Lock);
+
 WM_INLINE PVOID WmpCurrentThread(VOID)
 {
     return WmpCurrentThreadIdentity(); /* see compiler.h: not KeGetCurrentThread */

@@ -52,6 +52,9 @@
  *        (no further lookup, no further registry cost).
  *      * PrefixRegistryLock finds and locks in one call, counted while it
  *        waits, so it is safe against a racing unregister or destroy.
+ *      * A registered lock belongs to the registry: PrefixDestroy,
+ *        PrefixIntoInner and PrefixIntoPool on its handle return
+ *        STATUS_WM_OWNED_BY_REGISTRY and free nothing.
  *  - Unregister frees the entry (destructor, lock, key) as soon as no thread
  *    can reach it: at once when no lookup is in flight, otherwise by a later
  *    registration, unregistration or destroy (each retries what is pending;

@@ -77,6 +77,10 @@
 #define STATUS_WM_REGISTRY_BUSY            WMP_STATUS(0x0026)
 /* The key is NULL, empty, or longer than WM_REGISTRY_MAX_KEY_LENGTH bytes. */
 #define STATUS_WM_INVALID_KEY              WMP_STATUS(0x0027)
+/* Destroy / into-inner / into-pool on a lock the registry owns (a handle from
+ * PrefixRegistryGet or PrefixRegistryReference): use WmRegistryUnregister or
+ * WmRegistryDestroy instead. Nothing freed. */
+#define STATUS_WM_OWNED_BY_REGISTRY        WMP_STATUS(0x0028)
 
 /* --- Codes of the primitives beyond KMutex/FastMutex (0x0030 upward) ------- */
 

@@ -1667,8 +1667,35 @@ WMT_TEST_FN(registry, status_names)
 
 /* ------------------------------------------------------------------------ */
 
+/* A registered lock belongs to the registry: the handle's own teardown
+ * routines refuse it (nothing freed, the entry still works), and only
+ * unregister or destroy free it. */
+WMT_TEST_FN(registry, handle_teardown_refused)
+{
+    ULONG Zero = 0;
+    ULONG Out = 0;
+    ULONG *Moved = NULL;
+    WMT_REG_FAST Handle;
+    WMT_REG_FAST_GUARD Guard;
+
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastRegister("owned", &Zero, NULL), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastRegistryGet("owned", &Handle), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastDestroy(&Handle), STATUS_WM_OWNED_BY_REGISTRY);
+    WMT_CHECK_STATUS(WmtRegFastIntoInner(&Handle, &Out), STATUS_WM_OWNED_BY_REGISTRY);
+    WMT_CHECK_STATUS(WmtRegFastIntoPool(&Handle, &Moved), STATUS_WM_OWNED_BY_REGISTRY);
+    WMT_CHECK(Moved == NULL);
+    WMT_CHECK(Handle.Object != NULL);
+    WMT_CHECK_STATUS(WmtRegFastLock(Handle, &Guard), STATUS_SUCCESS);
+    *Guard.Value += 1;
+    WMT_CHECK_STATUS(WmtRegFastUnlock(&Guard), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmRegistryUnregister("owned"), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmRegistryDestroy(), STATUS_SUCCESS);
+}
+
 WMT_SUITE(registry) {
     WMT_CASE(registry, status_names, 0),
+    WMT_CASE(registry, handle_teardown_refused, 0),
     WMT_CASE(registry, seed_scenario_three_threads_nested, 0),
     WMT_CASE(registry, seed_scenario_kmutex, WMT_KMUTEX_HANDOFF),
     WMT_CASE(registry, before_initialize, 0),

@@ -723,7 +723,7 @@ WmtUnmetNeed(_In_ const WMT_TEST *Test)
         return "kernel does not model IRQL (KeGetCurrentIrql reads PASSIVE_LEVEL after KeRaiseIrql)";
     }
     if ((Test->Flags & WMT_KMUTEX_HANDOFF) != 0 && !WmtKMutexHandOff) {
-        return "kernel's KMUTEX does not hand off to a waiter (Wine 8 defect, see wine-notes.md)";
+        return "kernel's KMUTEX does not hand off to a waiter (Wine 8 defect, see docs/wine.md)";
     }
     return NULL;
 }
