@@ -18,7 +18,8 @@
  *    An armed guard must stay where it is: it records its own address, and a
  *    copy (or a moved guard) is refused with STATUS_WM_NOT_OWNER, so one
  *    acquisition is never released twice.
- *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD).
+ *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD)
+ *    and one the registry owns (STATUS_WM_OWNED_BY_REGISTRY).
  *  - A lock object must not be copied or moved after creation (the kernel
  *    object inside it links into kernel lists); pass the handle instead.
  */
