@@ -67,7 +67,7 @@ NTSTATUS WmpRegistryLockDestroy(_In_ PWM_LOCK_HEADER Lock);
 
 WM_INLINE PVOID WmpCurrentThread(VOID)
 {
-    return WmpCurrentThreadIdentity(); /* see compiler.h: not KeGetCurrentThread */
+    return WmpCurrentThreadIdentity(); /* see compiler.h */
 }
 
 /* Owner bookkeeping for exclusive kinds, done by the core after Acquire and

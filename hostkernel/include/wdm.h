@@ -986,7 +986,35 @@ HK_INLINE VOID WriteULongPtrRelease(_Out_ _Interlocked_operand_ ULONG_PTR volati
 /* IRQL (§12)                                                               */
 /* ------------------------------------------------------------------------ */
 
-NTKERNELAPI KIRQL NTAPI KeGetCurrentIrql(VOID);
+/* On x64 Windows the current thread and the IRQL are inline reads, one
+ * instruction each (gs:[188h], cr8), and library code may call them on every
+ * lock. The model matches that: the calling thread's KTHREAD is a
+ * thread-local pointer (NULL until the thread first meets the model, which
+ * then adopts it) and its IRQL sits at a fixed place in it. */
+typedef struct _HK_KTHREAD_PREFIX {
+    DISPATCHER_HEADER Header;
+    ULONG Magic;
+    LONG volatile RefCount;
+    BOOLEAN SystemThread;
+    KIRQL Irql;                  /* written by the thread itself only */
+} HK_KTHREAD_PREFIX;
+extern __thread PKTHREAD HkCurrentThreadObject;
+PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__returns_nonnull__));
+
+HK_INLINE __attribute__((__always_inline__)) PKTHREAD
+KeGetCurrentThread(VOID)
+{
+    PKTHREAD Thread = HkCurrentThreadObject;
+
+    return __builtin_expect(Thread != NULL, 1) ? Thread : HkAdoptCurrentThread();
+}
+
+HK_INLINE __attribute__((__always_inline__)) KIRQL
+KeGetCurrentIrql(VOID)
+{
+    return ((const HK_KTHREAD_PREFIX *)(const void *)KeGetCurrentThread())->Irql;
+}
+
 _IRQL_raises_(NewIrql) _IRQL_saves_
 NTKERNELAPI KIRQL FASTCALL KfRaiseIrql(_In_ KIRQL NewIrql);
 /* As on x64: KeRaiseIrql(a, b) is *(b) = KfRaiseIrql(a) (§1). */
@@ -1001,7 +1029,6 @@ NTKERNELAPI KIRQL NTAPI KeRaiseIrqlToSynchLevel(VOID);
 /* Threads, APC disabling (§3, §11, §15)                                    */
 /* ------------------------------------------------------------------------ */
 
-NTKERNELAPI PKTHREAD NTAPI KeGetCurrentThread(VOID);
 NTKERNELAPI PETHREAD NTAPI PsGetCurrentThread(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(VOID);
@@ -1252,6 +1279,15 @@ NTKERNELAPI ULONG NTAPI KeQueryTimeIncrement(VOID);
 NTKERNELAPI VOID NTAPI KeStallExecutionProcessor(_In_ ULONG MicroSeconds);
 NTKERNELAPI ULONG NTAPI KeGetCurrentProcessorNumber(VOID);
 NTKERNELAPI ULONG NTAPI KeQueryActiveProcessorCount(_Out_opt_ PKAFFINITY ActiveProcessors);
+
+/* Runs BroadcastFunction(Context) on every processor at IPI_LEVEL and returns
+ * when all have run it; the interrupt serialises each processor, so it also
+ * orders every processor's earlier memory accesses before the call returns.
+ * Implemented in hostkernel/src/ipi.c. */
+typedef ULONG_PTR NTAPI KIPI_BROADCAST_WORKER(_In_ ULONG_PTR Argument);
+typedef KIPI_BROADCAST_WORKER *PKIPI_BROADCAST_WORKER;
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI ULONG_PTR NTAPI KeIpiGenericCall(_In_ PKIPI_BROADCAST_WORKER BroadcastFunction, _In_ ULONG_PTR Context);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@ struct _EPROCESS {
 };
 static struct _EPROCESS HkpSystemProcess;
 
-static __thread PKTHREAD HkpCurrent;
+__thread PKTHREAD HkCurrentThreadObject;
 static LONG volatile HkpNextThreadId = 0x100;
 
 /* Threads the model adopted (not made by PsCreateSystemThread); kept for the
@@ -65,10 +65,19 @@ HkpAllocateThread(BOOLEAN SystemThread)
     return Thread;
 }
 
+/* KeGetCurrentIrql (wdm.h) reads Irql through the public prefix. */
+C_ASSERT(offsetof(struct _KTHREAD, Irql) == offsetof(HK_KTHREAD_PREFIX, Irql));
+
+PKTHREAD
+HkAdoptCurrentThread(VOID)
+{
+    return HkpCurrentThread();
+}
+
 PKTHREAD
 HkpCurrentThread(VOID)
 {
-    PKTHREAD Thread = HkpCurrent;
+    PKTHREAD Thread = HkCurrentThreadObject;
 
     if (Thread != NULL) {
         return Thread;
@@ -82,7 +91,7 @@ HkpCurrentThread(VOID)
     Thread->NextAdopted = HkpAdopted;
     HkpAdopted = Thread;
     pthread_mutex_unlock(&HkpAdoptedLock);
-    HkpCurrent = Thread;
+    HkCurrentThreadObject = Thread;
     return Thread;
 }
 
@@ -109,12 +118,6 @@ HkpCombinedApcDisable(PKTHREAD Thread)
 {
     /* §3: SpecialApcDisable << 16 | KernelApcDisable. */
     return ((ULONG)(USHORT)Thread->SpecialApcDisable << 16) | (ULONG)(USHORT)Thread->KernelApcDisable;
-}
-
-PKTHREAD NTAPI
-KeGetCurrentThread(VOID)
-{
-    return HkpCurrentThread();
 }
 
 PETHREAD NTAPI
@@ -176,12 +179,6 @@ HkpLowerIrqlChecked(PKTHREAD Thread, KIRQL NewIrql)
         KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)Thread->SpinLocks[Top - 1].Lock, 0, 0, 0);
     }
     Thread->Irql = NewIrql;
-}
-
-KIRQL NTAPI
-KeGetCurrentIrql(VOID)
-{
-    return HkpCurrentThread()->Irql;
 }
 
 KIRQL FASTCALL
@@ -509,7 +506,7 @@ HkpThreadMain(void *Argument)
 {
     PKTHREAD Thread = (PKTHREAD)Argument;
 
-    HkpCurrent = Thread;
+    HkCurrentThreadObject = Thread;
     if (setjmp(Thread->ExitJump) == 0) {
         Thread->StartRoutine(Thread->StartContext);
     }
@@ -523,7 +520,7 @@ HkpThreadMain(void *Argument)
     HkpBroadcast();
     HkpUnlock();
 
-    HkpCurrent = NULL;
+    HkCurrentThreadObject = NULL;
     (VOID)HkpDereferenceThread(Thread); /* the running thread's own reference */
     return NULL;
 }

@@ -169,14 +169,27 @@
 #define WM_STATIC_ASSERT(Cond, Msg) _Static_assert(Cond, Msg)
 
 /*
- * Identity of the calling thread, for owner records and recursion checks.
- * PsGetCurrentThreadId is a real export on every kernel we run on. The
- * mingw-w64 x64 headers make KeGetCurrentThread (and PsGetCurrentThread) an
- * inline read of gs:[0x188], which only the Windows kernel maps to the
- * KTHREAD: under Wine it reads 0 on every thread, so every thread would look
- * like the owner. Thread ids are unique among live threads.
+ * Identity of the calling thread, for owner records and recursion checks;
+ * read on every lock and unlock, so it must cost what a raw DDI call costs.
+ * On x64 KeGetCurrentThread is an inline read of gs:[188h] (the WDK's and
+ * mingw-w64's headers alike): one instruction on Windows and in the host
+ * model. Wine's ntoskrnl does not map gs:[188h] to a thread (it reads 0 on
+ * every thread), so a NULL there falls back to the exported
+ * PsGetCurrentThreadId, unique among live threads. A kernel maps it for every
+ * thread or for none, so one system never mixes the two kinds of identity.
+ * Elsewhere (x86: fs:[124h] is TEB data under Wine) the export is used.
  */
+#if defined(_M_AMD64) || defined(__x86_64__)
+WM_INLINE PVOID
+WmpCurrentThreadIdentity(VOID)
+{
+    PVOID Thread = (PVOID)KeGetCurrentThread();
+
+    return Thread != NULL ? Thread : (PVOID)PsGetCurrentThreadId();
+}
+#else
 #define WmpCurrentThreadIdentity() ((PVOID)PsGetCurrentThreadId())
+#endif
 
 /* Pool tags built from characters so a pool dump shows them as written
  * (the seed crate encoded its tags in two different byte orders). */
