@@ -130,21 +130,6 @@ WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T Va
  * WmpLockReleaseCheck/Bookkeeping) so the typed layers pay no call for them;
  * these compose the same steps with the kind's WM_LOCK_OPS, for everyone else. */
 
-NTSTATUS
-WmpLockGuardFailed(PWM_GUARD Guard, UCHAR Mode, NTSTATUS Status)
-{
-    /* A failed call always leaves a disarmed guard. */
-    Guard->Lock = NULL;
-    Guard->Thread = NULL;
-    Guard->Self = NULL;
-    Guard->OldIrql = PASSIVE_LEVEL;
-    Guard->AcquireIrql = PASSIVE_LEVEL;
-    Guard->Mode = Mode;
-    Guard->Reserved = 0;
-    Guard->Status = Status;
-    return Status;
-}
-
 _Use_decl_annotations_
 NTSTATUS
 WmpLockAcquire(PWM_LOCK_HEADER Lock, PLARGE_INTEGER Timeout, BOOLEAN Try, PWM_GUARD Guard)
@@ -179,11 +164,11 @@ WmUnlock(PWM_GUARD Guard)
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpLockReleaseCheck(Guard, FALSE);
+    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
     if (Status != STATUS_SUCCESS) {
         return Status;
     }
-    WmpLockReleaseBookkeeping(Guard, FALSE, WMP_KIND_RECURSIVE_FROM_OPS);
+    WmpLockReleaseBookkeeping(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
     Guard->Lock->Ops->Release(Guard->Lock, Guard);
     Guard->Lock = NULL;
     return STATUS_SUCCESS;
@@ -198,7 +183,7 @@ WmUnlockSafe(PWM_GUARD Guard)
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpLockReleaseCheck(Guard, FALSE);
+    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }
@@ -251,8 +236,10 @@ WmpRelease(_Inout_ PWM_LOCK_HEADER Lock)
     if ((Lock->Flags & WMP_LOCK_FLAG_POOL) != 0) {
         WmpFree(Lock, WM_TAG_LOCK);
     } else {
-        /* Caller storage stays; mark it so a stale handle is refused. */
+        /* Caller storage stays; mark it so a stale handle is refused (the
+         * acquisition fast path looks only at Owner). */
         Lock->Ops = NULL;
+        WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_TORN_DOWN);
     }
 }
 

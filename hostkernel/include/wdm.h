@@ -999,7 +999,10 @@ typedef struct _HK_KTHREAD_PREFIX {
     KIRQL Irql;                  /* written by the thread itself only */
 } HK_KTHREAD_PREFIX;
 extern __thread PKTHREAD HkCurrentThreadObject;
-PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__returns_nonnull__));
+/* Idempotent for its thread and invisible to callers otherwise, so declared
+ * const (as glibc declares __errno_location): reads of the current thread
+ * and IRQL can be combined across code that stores to memory. */
+PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__const__, __returns_nonnull__));
 
 HK_INLINE __attribute__((__always_inline__)) PKTHREAD
 KeGetCurrentThread(VOID)

@@ -187,8 +187,22 @@ WmpCurrentThreadIdentity(VOID)
 
     return Thread != NULL ? Thread : (PVOID)PsGetCurrentThreadId();
 }
+
+/* TRUE when Thread, a (non-NULL) WmpCurrentThreadIdentity() value, is the
+ * caller: one load and compare where gs:[188h] is mapped. */
+WM_INLINE BOOLEAN
+WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
+{
+    PVOID Current = (PVOID)KeGetCurrentThread();
+
+    if (Current == Thread) {
+        return TRUE;
+    }
+    return Current == NULL && (PVOID)PsGetCurrentThreadId() == Thread;
+}
 #else
 #define WmpCurrentThreadIdentity() ((PVOID)PsGetCurrentThreadId())
+#define WmpIsCurrentThreadIdentity(Thread) ((PVOID)PsGetCurrentThreadId() == (PVOID)(Thread))
 #endif
 
 /* Pool tags built from characters so a pool dump shows them as written
@@ -200,16 +214,33 @@ WmpCurrentThreadIdentity(VOID)
  * Relaxed pointer access for fields one thread writes under a lock while
  * others only compare them to themselves (ownership checks). A relaxed atomic
  * is enough: a thread can only ever read its own value back if it wrote it.
- * The GNU builtins keep ThreadSanitizer precise; elsewhere a volatile access
- * is what the WDK's ReadPointerNoFence does on x86/x64.
+ * Under ThreadSanitizer the GNU builtins keep it precise; elsewhere a
+ * volatile access, what the WDK's ReadPointerNoFence and Linux's READ_ONCE
+ * do, because compilers treat relaxed builtins as barriers to combining the
+ * lock path's other loads (the current thread, the IRQL).
  */
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__SANITIZE_THREAD__)
+#define WMP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WMP_TSAN 1
+#endif
+#endif
+#if defined(WMP_TSAN)
 #define WmpLoadPointerRelaxed(P)     __atomic_load_n((P), __ATOMIC_RELAXED)
 #define WmpStorePointerRelaxed(P, V) __atomic_store_n((P), (V), __ATOMIC_RELAXED)
-#define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
+#define WmpLoadUlongRelaxed(P)       __atomic_load_n((P), __ATOMIC_RELAXED)
+#define WmpStoreUlongRelaxed(P, V)   __atomic_store_n((P), (V), __ATOMIC_RELAXED)
 #else
 #define WmpLoadPointerRelaxed(P)     (*(PVOID volatile *)(P))
 #define WmpStorePointerRelaxed(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
+#define WmpLoadUlongRelaxed(P)       (*(ULONG volatile *)(P))
+#define WmpStoreUlongRelaxed(P, V)   ((VOID)(*(ULONG volatile *)(P) = (V)))
+#endif
+/* Off the fast path; acquire ordering on every architecture. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
+#else
 #define WmpLoadLongAcquire(P)        (*(LONG volatile *)(P))
 #endif
 

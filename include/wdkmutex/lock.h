@@ -15,9 +15,10 @@
  *  - Unlock releases exactly once and disarms the guard; a second unlock of
  *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
  *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
- *    An armed guard must stay where it is: it records its own address, and a
- *    copy (or a moved guard) is refused with STATUS_WM_NOT_OWNER, so one
- *    acquisition is never released twice.
+ *    A copy of an armed guard is refused with STATUS_WM_NOT_OWNER once either
+ *    it or the original has released (see WM_GUARD.Token; a shared guard or
+ *    a recursive kind's guard must not move while armed): one acquisition is
+ *    never released twice.
  *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD)
  *    and one the registry owns (STATUS_WM_OWNED_BY_REGISTRY).
  *  - A lock object must not be copied or moved after creation (the kernel
@@ -89,6 +90,7 @@ struct _WM_LOCK_HEADER {
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
     LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
     LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
+    ULONG           Generation;    /* releases so far, non-recursive kinds (by Owner)  */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -114,9 +116,15 @@ struct _WM_LOCK_HEADER {
 struct _WM_GUARD {
     PWM_LOCK_HEADER Lock;        /* NULL when disarmed                               */
     PVOID           Thread;      /* the acquiring thread                             */
-    /* The guard's own address while armed: a copy (or a moved guard) does not
-     * match and is refused, so one acquisition is released once. */
-    PWM_GUARD       Self;
+    /* Tells this acquisition's guard from a stale copy, so one acquisition is
+     * released once. Exclusive guards of non-recursive kinds: the lock's
+     * Generation when acquired (the release moves it on, so once a guard or
+     * its copy has released, the other no longer matches); this form takes no
+     * address, so the compiler may keep a guard that lives between one lock
+     * and unlock in registers. Shared guards and recursive kinds, where
+     * several acquisitions are live at once and may end in any order: the
+     * guard's own address (so such a guard must not move while armed). */
+    ULONG_PTR       Token;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
     UCHAR           Mode;        /* kind-specific (shared / exclusive, ...)           */
@@ -202,8 +210,27 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
 /* "Ask the kind's Ops" for the Recursive argument of the steps below. */
 #define WMP_KIND_RECURSIVE_FROM_OPS (-1)
 
-/* Cold path of a failed acquisition: leaves Guard disarmed, Status set. */
-NTSTATUS WmpLockGuardFailed(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status);
+/* WM_LOCK_HEADER.Owner of a caller-storage lock that was torn down (destroy,
+ * into-inner, into-pool): never a thread, so the acquisition fast path, which
+ * only looks further when Owner is not NULL, refuses a stale handle. */
+#define WMP_OWNER_TORN_DOWN ((PVOID)~(ULONG_PTR)0)
+
+/* A failed acquisition: leaves Guard disarmed with Status. Inline stores, so
+ * no call ever takes a guard's address and an armed guard can live in
+ * registers between lock and unlock. */
+WMP_FORCEINLINE NTSTATUS
+WmpLockGuardFail(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status)
+{
+    Guard->Lock = NULL;
+    Guard->Thread = NULL;
+    Guard->Token = 0;
+    Guard->OldIrql = PASSIVE_LEVEL;
+    Guard->AcquireIrql = PASSIVE_LEVEL;
+    Guard->Mode = Mode;
+    Guard->Reserved = 0;
+    Guard->Status = Status;
+    return Status;
+}
 
 /*
  * Acquisition, step 1: checks Lock, Mode and recursion; sets Guard->Mode and
@@ -211,25 +238,37 @@ NTSTATUS WmpLockGuardFailed(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATU
  * the owner record and kinds that record readers). Returns STATUS_SUCCESS to
  * go on to the kind's acquire; otherwise Guard is disarmed with the status.
  * Recursive: the kind's flag, or WMP_KIND_RECURSIVE_FROM_OPS.
+ * An unowned lock costs one load and one test here: a held, recursive or
+ * torn-down lock all have a non-NULL Owner and are told apart only then.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Recursive)
 {
     PVOID Thread;
+    PVOID Owner;
 
-    if (Lock == NULL || Lock->Ops == NULL) {
-        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
-    }
-    if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
-        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_INVALID_PARAMETER);
+    if (Lock == NULL) {
+        return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
     }
     if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+        if (Lock->Ops == NULL) {
+            return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
+        }
         Recursive = Lock->Ops->Recursive;
     }
+    if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
+        return WmpLockGuardFail(Guard, Mode, STATUS_WM_INVALID_PARAMETER);
+    }
     Thread = WmpCurrentThreadIdentity();
-    if (!Recursive && WmpLoadPointerRelaxed(&Lock->Owner) == Thread) {
-        /* The kernel would deadlock this thread on itself. */
-        return WmpLockGuardFailed(Guard, Mode, STATUS_WM_RECURSIVE_ACQUIRE);
+    Owner = WmpLoadPointerRelaxed(&Lock->Owner);
+    if (Owner != NULL) {
+        if (Owner == WMP_OWNER_TORN_DOWN) {
+            return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
+        }
+        if (!Recursive && Owner == Thread) {
+            /* The kernel would deadlock this thread on itself. */
+            return WmpLockGuardFail(Guard, Mode, STATUS_WM_RECURSIVE_ACQUIRE);
+        }
     }
     Guard->Mode = Mode;
     Guard->Thread = Thread;
@@ -250,48 +289,59 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
                   _In_ LONG Recursive)
 {
     if (Status != STATUS_SUCCESS) {
-        return WmpLockGuardFailed(Guard, Mode, Status);
+        return WmpLockGuardFail(Guard, Mode, Status);
     }
     if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
         Recursive = Lock->Ops->Recursive;
     }
-    /* Owner and Depth are only written by the owner, under the lock. */
+    /* Owner, Depth and Generation are only written by the owner, under the
+     * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
         InterlockedIncrement(&Lock->SharedHolders);
-    } else if (!Recursive || Lock->Depth++ == 0) {
+        Guard->Token = (ULONG_PTR)Guard;
+    } else if (Recursive) {
+        if (Lock->Depth++ == 0) {
+            WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+        }
+        Guard->Token = (ULONG_PTR)Guard;
+    } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+        Guard->Token = WmpLoadUlongRelaxed(&Lock->Generation);
     }
     Guard->Lock = Lock;
-    Guard->Self = Guard;
     Guard->Status = STATUS_SUCCESS;
     return STATUS_SUCCESS;
 }
 
+/* WmpLockReleaseCheck / WmpLockReleaseBookkeeping GuardMode: the guard type's
+ * mode when fixed (typed exclusive or shared guards), else read Guard->Mode. */
+#define WMP_GUARD_MODE_FROM_GUARD (-1)
+
 /*
  * Release, step 1: the checks of every unlock form. Only the acquiring thread
- * may release: an exclusive guard's lock must be owned by the caller, a
- * shared guard must be the caller's; a copy of a guard (armed or released) is
- * refused by Self. KnownExclusive: the caller's guard type only ever holds
- * exclusive acquisitions (TYPE_GUARD), so Mode need not be read.
+ * may release (Thread), and only through a guard whose acquisition has not
+ * been released through a copy (Token, see WM_GUARD). An exclusive guard
+ * that passes is the owner's live acquisition.
  */
 WMP_FORCEINLINE NTSTATUS
-WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ BOOLEAN KnownExclusive)
+WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursive)
 {
     PWM_LOCK_HEADER Lock = Guard->Lock;
-    PVOID Thread;
 
     if (Lock == NULL) {
         return STATUS_WM_NOT_LOCKED;
     }
-    Thread = WmpCurrentThreadIdentity();
-    if (Guard->Self != Guard) {
+    if (!WmpIsCurrentThreadIdentity(Guard->Thread)) {
         return STATUS_WM_NOT_OWNER;
     }
-    if (KnownExclusive || (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_EXCLUSIVE) {
-        if (WmpLoadPointerRelaxed(&Lock->Owner) != Thread) {
-            return STATUS_WM_NOT_OWNER;
-        }
-    } else if (Guard->Thread != Thread) {
+    if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
+        GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
+    }
+    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+        Recursive = Lock->Ops->Recursive;
+    }
+    if (GuardMode == WMP_GUARD_SHARED || Recursive ? Guard->Token != (ULONG_PTR)Guard
+                                                   : Guard->Token != WmpLoadUlongRelaxed(&Lock->Generation)) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -304,16 +354,23 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ BOOLEAN KnownExclusive)
  * and clears Guard->Lock (the guard is disarmed).
  */
 WMP_FORCEINLINE VOID
-WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ BOOLEAN KnownExclusive, _In_ LONG Recursive)
+WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursive)
 {
     PWM_LOCK_HEADER Lock = Guard->Lock;
 
     if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
         Recursive = Lock->Ops->Recursive;
     }
-    if (!KnownExclusive && (Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
+    if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
+        GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
+    }
+    if (GuardMode == WMP_GUARD_SHARED) {
         InterlockedDecrement(&Lock->SharedHolders);
-    } else if (!Recursive || --Lock->Depth == 0) {
+    } else if (!Recursive) {
+        /* Checked: Token is the Generation. Moving it on refuses stale copies. */
+        WmpStoreUlongRelaxed(&Lock->Generation, (ULONG)Guard->Token + 1);
+        WmpStorePointerRelaxed(&Lock->Owner, NULL);
+    } else if (--Lock->Depth == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, NULL);
     }
 }
@@ -456,9 +513,9 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         NTSTATUS Status_;                                                            \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
         /* TYPE_GUARD only ever holds exclusive acquisitions. */                     \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, TRUE);                           \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_##LockObjectType);                           \
         if (Status_ != STATUS_SUCCESS) return Status_;                               \
-        WmpLockReleaseBookkeeping(&Guard->Base, TRUE, WMP_KIND_RECURSIVE_##LockObjectType); \
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_##LockObjectType); \
         WmpKindRelease_##LockObjectType(Guard->Base.Lock, &Guard->Base);             \
         Guard->Base.Lock = NULL;                                                     \
         Guard->Value = NULL;                                                         \

@@ -324,9 +324,9 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
     {                                                                                 \
         NTSTATUS Status_;                                                             \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, FALSE);                           \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, FALSE);                           \
         if (Status_ != STATUS_SUCCESS) return Status_;                                \
-        WmpLockReleaseBookkeeping(&Guard->Base, FALSE, FALSE);                        \
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, FALSE);                        \
         WmpRwReleaseShared(Guard->Base.Lock, &Guard->Base);                           \
         Guard->Base.Lock = NULL;                                                      \
         Guard->Value = NULL;                                                          \

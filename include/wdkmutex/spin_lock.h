@@ -111,12 +111,15 @@ WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
 {
     KIRQL Irql = KeGetCurrentIrql();
+    KIRQL OldIrql;
 
     if (Irql > DISPATCH_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    /* Raises to DISPATCH_LEVEL; the previous IRQL goes into the guard. */
-    KeAcquireSpinLock(&CONTAINING_RECORD(Lock, WM_SPIN_LOCK, Header)->SpinLock, &Guard->OldIrql);
+    /* Raises to DISPATCH_LEVEL; the previous IRQL goes into the guard (through
+     * a local: a guard whose address no call sees can stay in registers). */
+    KeAcquireSpinLock(&CONTAINING_RECORD(Lock, WM_SPIN_LOCK, Header)->SpinLock, &OldIrql);
+    Guard->OldIrql = OldIrql;
     Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }

@@ -457,6 +457,42 @@ WMT_TEST_FN(core, auto_unlock_two_guards_on_return)
 }
 #endif
 
+/* Owner records and unlock checks rest on the thread identity: it must be
+ * stable within a thread and differ between threads on every kernel (on
+ * Wine the inline gs:[188h] read is NULL and the export answers). */
+typedef struct _WMT_IDENTITY {
+    PVOID Main;
+    PVOID Seen;
+    BOOLEAN MainIsCurrent;
+    BOOLEAN SeenIsCurrent;
+} WMT_IDENTITY;
+
+static VOID
+WmtIdentityThread(_In_ PVOID Context)
+{
+    WMT_IDENTITY *Identity = Context;
+
+    Identity->Seen = WmpCurrentThreadIdentity();
+    Identity->MainIsCurrent = WmpIsCurrentThreadIdentity(Identity->Main);
+    Identity->SeenIsCurrent = WmpIsCurrentThreadIdentity(Identity->Seen);
+}
+
+WMT_TEST_FN(core, thread_identity_per_thread)
+{
+    WMT_IDENTITY Identity = { 0 };
+
+    Identity.Main = WmpCurrentThreadIdentity();
+    WMT_CHECK(Identity.Main != NULL);
+    WMT_CHECK(Identity.Main == WmpCurrentThreadIdentity());
+    WMT_CHECK(WmpIsCurrentThreadIdentity(Identity.Main));
+    WMT_CHECK_STATUS(WmtRunThreads(1, WmtIdentityThread, &Identity), STATUS_SUCCESS);
+    WMT_CHECK(Identity.Seen != NULL);
+    WMT_CHECK(Identity.Seen != Identity.Main);
+    WMT_CHECK(Identity.SeenIsCurrent);
+    WMT_CHECK(!Identity.MainIsCurrent);
+    WMT_CHECK(!WmpIsCurrentThreadIdentity(Identity.Seen));
+}
+
 WMT_SUITE(core) {
     WMT_CASE(core, status_names, 0),
     WMT_CASE(core, status_codes_are_distinct_customer_errors, 0),
@@ -464,6 +500,7 @@ WMT_SUITE(core) {
     WMT_CASE(core, initialize_library_at_passive, 0),
     WMT_CASE(core, initialize_library_above_passive_refused, WMT_NEEDS_IRQL),
     WMT_CASE(core, outstanding_allocations_follow_blocks, 0),
+    WMT_CASE(core, thread_identity_per_thread, 0),
 #ifdef WM_HOST_MODEL
     WMT_CASE(core, allocations_carry_their_tags, WMT_HOST_ONLY),
     WMT_CASE(core, allocator_without_ex_allocate_pool2, WMT_HOST_ONLY),
