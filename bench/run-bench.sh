@@ -48,18 +48,10 @@ for pairs in 1000 3000; do
   WMB_PAIRS=$pairs valgrind --tool=callgrind --callgrind-out-file="$wrapper_out/cg.$pairs" \
     "$wrapper_build/bench/wrapper_bench" >"$wrapper_out/lines.$pairs" 2>"$wrapper_out/valgrind.$pairs"
   callgrind_annotate --inclusive=yes --threshold=100 "$wrapper_out/cg.$pairs" >"$wrapper_out/incl.$pairs" 2>/dev/null
-  callgrind_annotate --tree=calling --threshold=100 "$wrapper_out/cg.$pairs" >"$wrapper_out/tree.$pairs" 2>/dev/null
 done
 # Inclusive Ir of one function ("1,234 (..%)  ???:Name [binary]").
 wrapper_incl() {
   awk -v fn="$2" '{ for (i = 2; i <= NF; i++) if ($i ~ (":" fn "$")) { v = $1; gsub(",", "", v); print v; exit } }' "$1"
-}
-# Inclusive Ir of the calls Caller makes directly to Callee (callgrind tree).
-wrapper_callee() {
-  awk -v caller="$2" -v callee="$3" '
-    $0 ~ ("\\*  [^ ]*:" caller " ") { inside = 1; next }
-    inside && $0 ~ /\*  / { inside = 0 }
-    inside && $0 ~ (">   [^ ]*:" callee " ") { v = $1; gsub(",", "", v); print v; exit }' "$1"
 }
 wrapper_per_pair() { echo $(( ($2 - $1) / 2000 )); }
 while read -r tag primitive raw_fn ours_fn bytes_raw bytes_ours; do
@@ -69,13 +61,3 @@ while read -r tag primitive raw_fn ours_fn bytes_raw bytes_ours; do
   ours_instr=$(wrapper_per_pair "$(wrapper_incl "$wrapper_out/incl.1000" "$ours")" "$(wrapper_incl "$wrapper_out/incl.3000" "$ours")")
   echo "wrapper $primitive raw_instr=$raw_instr ours_instr=$ours_instr $bytes_raw $bytes_ours"
 done <"$wrapper_out/lines.1000"
-# How much of the difference is the host model answering "which thread" and
-# "which IRQL" (function calls here; one instruction each on x64 Windows,
-# gs:[188h] and cr8): measured on the SpinLock loop, which calls them directly.
-for query in PsGetCurrentThreadId KeGetCurrentIrql; do
-  a=$(wrapper_callee "$wrapper_out/tree.1000" WmbOurs_SpinLock "$query")
-  b=$(wrapper_callee "$wrapper_out/tree.3000" WmbOurs_SpinLock "$query")
-  if [ -n "$a" ] && [ -n "$b" ]; then
-    echo "# wrapper host-model $query: $(wrapper_per_pair "$a" "$b") instr per lock+unlock pair (SpinLock)"
-  fi
-done
