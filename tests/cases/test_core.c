@@ -467,7 +467,9 @@ typedef struct _WMT_IDENTITY {
     BOOLEAN SeenIsCurrent;
 } WMT_IDENTITY;
 
-static VOID
+static KSTART_ROUTINE WmtIdentityThread;
+
+static VOID NTAPI
 WmtIdentityThread(_In_ PVOID Context)
 {
     WMT_IDENTITY *Identity = Context;
