@@ -12,8 +12,14 @@
  *   grt_get keys=N threads=T ns_per_get=X   X: each thread's own average
  *                                           (for T=2 the mean of the two)
  *   map_get keys=N threads=1 ns_per_get=X   baseline
- * Lines starting with '#' give details: per-thread figures, wall-clock
- * figures, the key-generation cost, 2-thread scaling.
+ * Lines starting with '#' give details: the registry's gate mode, per-thread
+ * figures, each thread's best pass, wall-clock figures, the key-generation
+ * cost, 2-thread scaling.
+ *
+ * Usage: grt_bench [--reader-fences]
+ *   --reader-fences  hide KeIpiGenericCall from the library before the
+ *                    registry is created, so it runs in reader-fences mode
+ *                    (every lookup executes a full barrier), as on Wine 8.
  *
  * Method. A driver passes a literal key, hot in cache. To measure the
  * registry's own memory accesses and not a key buffer streaming through the
@@ -22,8 +28,9 @@
  * store) + ".lock", the number drawn at random from the N keys. That costs a
  * few ns; it is timed alone ("keygen") and subtracted. Times are each
  * thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other load on the machine
- * does not count; wall-clock figures are printed too. One warm-up pass, then
- * PASSES timed passes of GETS lookups.
+ * does not count (on a VM, time stolen by the host still does: the best
+ * pass is printed too); wall-clock figures are printed too. One warm-up
+ * pass, then PASSES timed passes of GETS lookups.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -34,11 +41,12 @@
 #include <time.h>
 
 #include <wdkmutex/wdkmutex.h>
+#include "hostkernel.h" /* HkHideRoutine */
 
 WM_DECLARE_FAST_MUTEX_TYPE(BENCH_MUTEX, BenchMutex, ULONG);
 
 #define GETS         (1u << 20)    /* lookups per pass per thread             */
-#define PASSES       3             /* timed passes (after one warm-up pass)   */
+#define PASSES       5             /* timed passes (after one warm-up pass)   */
 #define MAX_THREADS  2
 #define KEY_SIZE     32
 
@@ -119,6 +127,7 @@ typedef struct {
     int Mode;                     /* 0 registry, 1 key generation only        */
     pthread_barrier_t *Start;
     double CpuNs;                 /* per get, CPU time                        */
+    double BestNs;                /* per get, CPU time, the fastest pass      */
     double WallNs;                /* per get, wall clock                      */
     unsigned long Failures;
     uintptr_t Sink;
@@ -170,13 +179,21 @@ GetWorker(void *Context)
     unsigned Pass;
     double Cpu;
     double Wall;
+    double PassStart;
+    double PassNs;
 
     OnePass(Worker, &State); /* warm-up: caches, TLB, the model's thread state */
     pthread_barrier_wait(Worker->Start);
     Cpu = Now(CLOCK_THREAD_CPUTIME_ID);
     Wall = Now(CLOCK_MONOTONIC);
+    Worker->BestNs = 1e30;
     for (Pass = 0; Pass < PASSES; Pass++) {
+        PassStart = Now(CLOCK_THREAD_CPUTIME_ID);
         OnePass(Worker, &State);
+        PassNs = (Now(CLOCK_THREAD_CPUTIME_ID) - PassStart) / (double)GETS;
+        if (PassNs < Worker->BestNs) {
+            Worker->BestNs = PassNs;
+        }
     }
     Worker->CpuNs = (Now(CLOCK_THREAD_CPUTIME_ID) - Cpu) / ((double)GETS * PASSES);
     Worker->WallNs = (Now(CLOCK_MONOTONIC) - Wall) / ((double)GETS * PASSES);
@@ -271,9 +288,12 @@ RunMap(uint32_t Count, double KeyGen)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     WORKER Workers[MAX_THREADS];
+    ULONG Claimed;
+    BOOLEAN HasSlot;
+    BOOLEAN ReaderFences;
     unsigned Case;
     unsigned Registered = 0;
     double KeyGen;
@@ -286,10 +306,20 @@ main(void)
     KEY Key;
 
     InitDigits();
+    if (argc > 1 && strcmp(argv[1], "--reader-fences") == 0) {
+        HkHideRoutine("KeIpiGenericCall", TRUE);
+    } else if (argc > 1) {
+        fprintf(stderr, "usage: grt_bench [--reader-fences]\n");
+        return 2;
+    }
     if (WmRegistryInitialize() != STATUS_SUCCESS) {
         fprintf(stderr, "grt_bench: WmRegistryInitialize failed\n");
         return 1;
     }
+    (void)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &ReaderFences);
+    printf("# registry gate: %s\n", ReaderFences
+           ? "reader-fences mode (KeIpiGenericCall unavailable): a full barrier in every lookup"
+           : "KeIpiGenericCall heavy barrier: lookups announce themselves with plain stores");
     Run(1000, 1, 1, Workers);
     KeyGen = Workers[0].CpuNs;
     printf("# grt_bench: %u lookups x %u timed passes per thread; keys \"%s\" with random numbers;"
@@ -309,18 +339,22 @@ main(void)
         One = Workers[0].CpuNs - KeyGen;
         OneWall = Workers[0].WallNs - KeyGen;
         printf("grt_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], One);
+        printf("# keys=%u: 1 thread best pass %.1f ns\n", KeyCounts[Case], Workers[0].BestNs - KeyGen);
         Run(KeyCounts[Case], 2, 0, Workers);
         Two = (Workers[0].CpuNs + Workers[1].CpuNs) / 2 - KeyGen;
         TwoWall = (Workers[0].WallNs + Workers[1].WallNs) / 2 - KeyGen;
         printf("grt_get keys=%u threads=2 ns_per_get=%.1f\n", KeyCounts[Case], Two);
-        printf("# keys=%u: 2 threads %.1f,%.1f ns (wall %.1f,%.1f; 1 thread wall %.1f);"
+        printf("# keys=%u: 2 threads %.1f,%.1f ns (best pass %.1f,%.1f; wall %.1f,%.1f; 1 thread wall %.1f);"
                " 2-thread throughput = %.2fx 1-thread\n",
                KeyCounts[Case], Workers[0].CpuNs - KeyGen, Workers[1].CpuNs - KeyGen,
+               Workers[0].BestNs - KeyGen, Workers[1].BestNs - KeyGen,
                Workers[0].WallNs - KeyGen, Workers[1].WallNs - KeyGen, OneWall, 2.0 * One / Two);
         (void)TwoWall;
         printf("map_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], RunMap(KeyCounts[Case], KeyGen));
         fflush(stdout);
     }
+    (void)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &ReaderFences);
+    printf("# call slots claimed: %lu of %u\n", (unsigned long)Claimed, (unsigned)WMP_REGISTRY_CALL_SLOTS);
     Status = WmRegistryDestroy();
     if (Status != STATUS_SUCCESS) {
         fprintf(stderr, "grt_bench: WmRegistryDestroy: %s\n", WmStatusName(Status));

@@ -31,6 +31,7 @@ static const PCSTR WmpRoutineNames[WmpRoutineCount] = {
     "ExReleasePushLockSharedEx",
     "ExTryAcquirePushLockExclusiveEx",
     "ExTryAcquirePushLockSharedEx",
+    "KeIpiGenericCall",
 };
 
 /* A name is looked up once; State says whether Address is the answer yet. */

@@ -36,6 +36,7 @@ typedef enum _WMP_ROUTINE {
     WmpRoutineExReleasePushLockSharedEx,
     WmpRoutineExTryAcquirePushLockExclusiveEx,
     WmpRoutineExTryAcquirePushLockSharedEx,
+    WmpRoutineKeIpiGenericCall,
     WmpRoutineCount
 } WMP_ROUTINE;
 
@@ -58,6 +59,11 @@ typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_SPIN_LOCK_AT_DPC_LEVEL)(_Inout_ 
 typedef ULONG_PTR WMP_EX_PUSH_LOCK, *PWMP_EX_PUSH_LOCK;
 typedef VOID (NTAPI WMP_EX_INITIALIZE_PUSH_LOCK)(_Out_ PWMP_EX_PUSH_LOCK PushLock);
 /* WMP_EX_PUSH_LOCK_ROUTINE, WMP_EX_TRY_PUSH_LOCK_ROUTINE: rw_lock.h. */
+/* KeIpiGenericCall (wdm.h, Server 2003+; mingw-w64's wdm.h lacks it, Wine 8
+ * does not export it): the registry's heavy barrier (registry.c). */
+typedef ULONG_PTR (NTAPI WMP_KIPI_BROADCAST_WORKER)(_In_ ULONG_PTR Argument);
+typedef ULONG_PTR (NTAPI WMP_KE_IPI_GENERIC_CALL)(_In_ WMP_KIPI_BROADCAST_WORKER *BroadcastFunction,
+                                                 _In_ ULONG_PTR Context);
 
 /* --- Lock core (lock.c) ---------------------------------------------------- */
 

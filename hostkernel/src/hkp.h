@@ -171,4 +171,8 @@ LONGLONG HkpMonotonic100ns(VOID);
 /* A live ERESOURCE lies in [Start, Start + Size): its address, else NULL. */
 PERESOURCE HkpFindResourceInRange(const VOID *Start, SIZE_T Size);
 
+/* FALSE when the host kernel refused membarrier registration: the routine
+ * table then hides KeIpiGenericCall (ipi.c). */
+BOOLEAN HkpIpiAvailable(VOID);
+
 #endif /* HKP_H */

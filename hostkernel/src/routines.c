@@ -124,6 +124,7 @@ static const HK_ROUTINE_ENTRY HkpRoutines[] = {
     HK_ROUTINE(KeStallExecutionProcessor),
     HK_ROUTINE(KeGetCurrentProcessorNumber),
     HK_ROUTINE(KeQueryActiveProcessorCount),
+    HK_ROUTINE(KeIpiGenericCall),
     HK_ROUTINE(DbgPrint),
     HK_ROUTINE(DbgPrintEx),
     HK_ROUTINE(vDbgPrintEx),
@@ -173,6 +174,10 @@ MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
     }
     Index = HkpFindRoutine(SystemRoutineName->Buffer, NULL, SystemRoutineName->Length / sizeof(WCHAR));
     if (Index < 0 || __atomic_load_n(&HkpRoutineHidden[Index], __ATOMIC_ACQUIRE)) {
+        return NULL;
+    }
+    /* Without membarrier the model cannot give the IPI's barrier (ipi.c). */
+    if (HkpRoutines[Index].Address == (PVOID)(ULONG_PTR)&KeIpiGenericCall && !HkpIpiAvailable()) {
         return NULL;
     }
     return HkpRoutines[Index].Address;

@@ -31,12 +31,40 @@
  *    header, so every file spells it the same way.
  *  - Concurrency: register, register-checked, get, reference, lock,
  *    unregister and count may run concurrently on any threads. Lookups take
- *    no lock and write no shared memory except a call slot on a cache line of
- *    their own (one of 128, chosen by thread); registrations and
- *    unregistrations serialise on a fast mutex inside the registry.
- *  - Cost of a lookup: parsing and hashing the key a word at a time, one
- *    interlocked compare-exchange (the call slot), one slot of the hash table
- *    and one cache line of the entry (keys of up to 32 bytes).
+ *    no lock and write no shared memory except the calling thread's own call
+ *    slot, a cache line of its own; registrations and unregistrations
+ *    serialise on a fast mutex inside the registry. There are
+ *    WMP_REGISTRY_CALL_SLOTS (128) slots; a thread claims one on its first
+ *    call (one compare-exchange; among the four its identity hashes to) and
+ *    keeps it. Claims are never given back: a thread that finds its four
+ *    slots claimed by other (possibly exited) threads still works, counting
+ *    its calls in a shared counter with interlocked operations (correct,
+ *    slower, and the only case where a lookup writes a line other threads
+ *    write too).
+ *  - How writers know no lookup is inside what they free: a lookup announces
+ *    itself in its slot with a plain store and no barrier; a writer that
+ *    must free (an unregistered entry, an old table) or destroy publishes
+ *    its change and then makes every processor execute a barrier with
+ *    KeIpiGenericCall (an interrupt on each; the cost falls on the rare
+ *    writer) before checking the slots. Where the kernel does not export
+ *    KeIpiGenericCall (Wine 8), or WmRegistryInitialize runs above
+ *    PASSIVE_LEVEL before the library resolved it (WmInitializeLibrary
+ *    does), the registry instead runs in "reader fences" mode for its whole
+ *    life: each lookup executes one full barrier after announcing itself.
+ *  - Cost of a lookup: parsing and hashing the key a word at a time; the
+ *    call slot (a plain store in and out, plus a full barrier in reader-
+ *    fences mode or for a thread without a slot of its own); and one 64-byte
+ *    record of the hash table per probe. The table is kept at most half
+ *    full, so a hit reads 1.1 to 1.3 records on average (adjacent lines).
+ *    A record holds the key's first 40 bytes (48 on 32-bit targets), the
+ *    type and the handle, so a key of up to 40 bytes looked up through the
+ *    declaration that registered it reads nothing else: one line of the
+ *    table, no entry. Longer keys also read the entry (the rest of the key),
+ *    as does a lookup through another declaration of the same type (the
+ *    type's spelling); a counted lookup writes the entry's reference count.
+ *    Writers pay for the protocol instead: a registration that grows the
+ *    table, an unregistration and a destroy each interrupt every processor
+ *    once (KeIpiGenericCall) before freeing.
  *  - Lifetime of what a lookup returns:
  *      * A plain handle (PrefixRegistryGet) stays valid until its key is
  *        unregistered or the registry destroyed. Overwriting the key does NOT
@@ -64,8 +92,10 @@
  *    STATUS_WM_REGISTRY_BUSY and the registry stays usable.
  *  - Storage: all registry memory is nonpaged, from the library allocator,
  *    tag WM_TAG_REGISTRY ('WmRg'); after destroy nothing remains.
- *  - Kernel DDIs used: interlocked operations and one FAST_MUTEX only (no push
- *    locks, no rundown protection), so it runs on Wine 8's ntoskrnl too.
+ *  - Kernel DDIs used: interlocked operations, one FAST_MUTEX, KeRaiseIrql
+ *    (a writer rewrites a table record at DISPATCH_LEVEL) and, when the
+ *    kernel exports it, KeIpiGenericCall (resolved at run time, never
+ *    imported), so it runs on Wine 8's ntoskrnl too.
  *
  * Example (WDM driver):
  *
@@ -101,6 +131,9 @@ extern "C" {
 /* Longest key in bytes, without the terminating NUL. */
 #define WM_REGISTRY_MAX_KEY_LENGTH 64
 
+/* Call slots of the registry's gate (see Concurrency above). */
+#define WMP_REGISTRY_CALL_SLOTS 128
+
 /* WM_LOCK_HEADER.Flags: the lock lives inside a registry entry (the registry
  * frees it; PrefixDestroy on it runs the destructor but frees nothing). */
 #define WMP_LOCK_FLAG_REGISTRY 0x02
@@ -133,6 +166,11 @@ typedef const WMP_REGISTRY_TYPE *PCWMP_REGISTRY_TYPE;
  *   STATUS_WM_IRQL_TOO_HIGH            above APC_LEVEL
  *
  * IRQL: <= APC_LEVEL; not changed.
+ *
+ * Remarks: picks the registry's mode for its life (see Concurrency above):
+ * the KeIpiGenericCall heavy barrier when the kernel exports it and it has
+ * been resolved (at PASSIVE_LEVEL here, or earlier by WmInitializeLibrary),
+ * else reader fences.
  */
 _IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
 NTSTATUS
@@ -296,6 +334,22 @@ VOID
 WmpRegistryTestHoldCall(
     _In_ BOOLEAN Hold);
 
+/* Tests only: the gate's state. *ClaimedSlots: slots claimed by a thread
+ * (of WMP_REGISTRY_CALL_SLOTS); *CallerHasSlot: the calling thread owns one;
+ * *ReaderFences: the registry runs in reader-fences mode (FALSE without a
+ * registry, which returns STATUS_WM_REGISTRY_NOT_INITIALIZED). */
+NTSTATUS
+WmpRegistryTestQueryGate(
+    _Out_ PULONG ClaimedSlots,
+    _Out_ PBOOLEAN CallerHasSlot,
+    _Out_ PBOOLEAN ReaderFences);
+
+/* Tests only: gives back every slot claim, so a test can start from an
+ * empty gate. Only while no other thread is in, or can enter, a registry
+ * call. */
+VOID
+WmpRegistryTestReleaseCallSlots(VOID);
+
 /* Tests only: forgets every counted handle, so a failed test that returned
  * early still lets the next test destroy the registry. */
 _IRQL_requires_max_(APC_LEVEL)
@@ -328,9 +382,10 @@ WmpRegistryTestDropReferences(VOID);
  *   nothing changed (seed: register_*_checked).
  *
  * PrefixRegistryGet(Key, &Mutex)
- *   Finds Key and returns its typed handle; lock-free, writes no shared memory
- *   (seed: get_kmutex::<T> / get_fast_mutex::<T>). The handle is valid until
- *   the key is unregistered or the registry destroyed.
+ *   Finds Key and returns its typed handle; lock-free, writes only the
+ *   calling thread's call slot (seed: get_kmutex::<T> / get_fast_mutex::<T>).
+ *   The handle is valid until the key is unregistered or the registry
+ *   destroyed.
  *   Returns STATUS_SUCCESS, STATUS_WM_INVALID_PARAMETER (Mutex NULL),
  *   STATUS_WM_INVALID_KEY, STATUS_WM_REGISTRY_NOT_INITIALIZED,
  *   STATUS_WM_REGISTRY_EMPTY, STATUS_WM_KEY_NOT_FOUND, STATUS_WM_TYPE_MISMATCH,

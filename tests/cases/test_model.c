@@ -1085,6 +1085,57 @@ WMT_TEST_FN(model, routine_lookup_and_hiding)
     WMT_CHECK(HktLookup("ExAllocatePool2") != NULL);
 }
 
+/* ------------------------------------------------------------------------ */
+/* KeIpiGenericCall (ipi.c)                                                 */
+/* ------------------------------------------------------------------------ */
+
+static LONG volatile HktIpiCalls;
+static LONG volatile HktIpiWrongIrql;
+
+static ULONG_PTR NTAPI
+HktIpiWorker(ULONG_PTR Argument)
+{
+    if (KeGetCurrentIrql() != IPI_LEVEL) {
+        InterlockedIncrement(&HktIpiWrongIrql);
+    }
+    return Argument + (ULONG_PTR)InterlockedIncrement(&HktIpiCalls);
+}
+
+/* The routine runs once per processor the model reports, at IPI_LEVEL; the
+ * call returns the last run's result at the caller's IRQL. Exported (and
+ * hideable) when the host kernel gives membarrier, as on this machine. */
+WMT_TEST_FN(model, ipi_generic_call)
+{
+    ULONG Processors = KeQueryActiveProcessorCount(NULL);
+    ULONG_PTR Result;
+    KIRQL After;
+    KIRQL Old;
+
+    WMT_CHECK(Processors >= 1);
+    WMT_CHECK(HktLookup("KeIpiGenericCall") == (PVOID)(ULONG_PTR)&KeIpiGenericCall);
+    HkHideRoutine("KeIpiGenericCall", TRUE);
+    WMT_CHECK(HktLookup("KeIpiGenericCall") == NULL);
+    HkHideRoutine("KeIpiGenericCall", FALSE);
+    WMT_CHECK(HktLookup("KeIpiGenericCall") != NULL);
+
+    InterlockedExchange(&HktIpiCalls, 0);
+    InterlockedExchange(&HktIpiWrongIrql, 0);
+    Result = KeIpiGenericCall(HktIpiWorker, 1000);
+    WMT_CHECK_EQ(HktIpiCalls, Processors);
+    WMT_CHECK_EQ(Result, 1000 + Processors);
+    WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+
+    /* From DISPATCH_LEVEL (the highest allowed): back at DISPATCH_LEVEL. */
+    KeRaiseIrql(DISPATCH_LEVEL, &Old);
+    Result = KeIpiGenericCall(HktIpiWorker, 0);
+    After = KeGetCurrentIrql();
+    KeLowerIrql(Old);
+    WMT_CHECK_EQ(After, DISPATCH_LEVEL);
+    WMT_CHECK_EQ(Result, 2 * Processors);
+    WMT_CHECK_EQ(HktIpiCalls, 2 * Processors);
+    WMT_CHECK_EQ(HktIpiWrongIrql, 0);
+}
+
 /* ========================================================================== */
 /* Death tests: each misuse ends in the documented bug check                  */
 /* ========================================================================== */
@@ -1232,6 +1283,15 @@ WMT_TEST_FN(model, die_kmutex_release_above_dispatch)
     KeInitializeMutex(&Mutex, 0);
     KeRaiseIrql(HIGH_LEVEL, &Old);
     (VOID)KeReleaseMutex(&Mutex, FALSE); /* 0xC4/0x00020011 */
+}
+
+/* No reference rule for KeIpiGenericCall: the model reports IrqlKeDispatchLte. */
+WMT_TEST_FN(model, die_ipi_generic_call_above_dispatch)
+{
+    KIRQL Old;
+
+    KeRaiseIrql(HIGH_LEVEL, &Old);
+    (VOID)KeIpiGenericCall(HktIpiWorker, 0); /* 0xC4/0x00020011 */
 }
 
 WMT_TEST_FN(model, die_kmutex_user_mode_wait)
@@ -1840,6 +1900,7 @@ WMT_SUITE(model) {
     WMT_CASE(model, pool2_rejects_bad_requests, HKT_FLAGS),
     WMT_CASE(model, pool_failure_injection, HKT_FLAGS),
     WMT_CASE(model, routine_lookup_and_hiding, HKT_FLAGS),
+    WMT_CASE(model, ipi_generic_call, HKT_FLAGS),
 
     WMT_DEATH_CASE(model, die_raise_irql_to_lower, 0xC4, 0x30),
     WMT_DEATH_CASE(model, die_lower_irql_to_higher, 0xC4, 0x31),
@@ -1857,6 +1918,7 @@ WMT_SUITE(model) {
     WMT_DEATH_CASE(model, die_kmutex_release_at_other_irql, 0x1E, 0xC0000046),
     WMT_DEATH_CASE(model, die_kmutex_recursion_limit, 0x1E, 0xC0000191),
     WMT_DEATH_CASE(model, die_kmutex_release_above_dispatch, 0xC4, 0x00020011),
+    WMT_DEATH_CASE(model, die_ipi_generic_call_above_dispatch, 0xC4, 0x00020011),
     WMT_DEATH_CASE(model, die_kmutex_user_mode_wait, 0xC4, 0x1008),
     WMT_DEATH_CASE(model, die_wait_above_dispatch, 0xC4, 0x120),
     WMT_DEATH_CASE(model, die_wait_at_dispatch_forever, 0xC4, 0x121),

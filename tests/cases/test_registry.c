@@ -16,6 +16,10 @@
  */
 #include "wmt_cases.h"
 
+#ifdef WM_HOST_MODEL
+#include "wmp.h" /* WmpResetRoutineCache: re-resolve after hiding a routine */
+#endif
+
 /* Randomized run: operations and seed. Raise the count by hand for a longer
  * run, e.g. -DWMT_REGISTRY_RANDOM_OPS=1000000 -DWMT_REGISTRY_RANDOM_SEED=7. */
 #ifndef WMT_REGISTRY_RANDOM_OPS
@@ -865,8 +869,10 @@ WMT_REG_TEST(count)
 }
 
 /* Deferred reclamation and destroy's refusal while a call is in progress,
- * made deterministic with the test hook that holds a call open. */
-WMT_REG_TEST(call_in_progress_defers_free_and_refuses_destroy)
+ * made deterministic with the test hook that holds a call open (on the
+ * thread's own call slot). */
+static VOID
+WmtRegCallInProgress(VOID)
 {
     LONG Before = WmQueryOutstandingAllocations();
     WMT_VALUE Initial;
@@ -894,6 +900,20 @@ WMT_REG_TEST(call_in_progress_defers_free_and_refuses_destroy)
     WMT_CHECK_EQ(WmtRegRead(&WmtRegDestructorCalls), 2);
     WMT_CHECK_STATUS(WmRegistryDestroy(), STATUS_SUCCESS);
     WMT_CHECK_EQ(WmQueryOutstandingAllocations(), Before);
+}
+
+WMT_REG_TEST(call_in_progress_defers_free_and_refuses_destroy)
+{
+    ULONG Claimed;
+    BOOLEAN HasSlot;
+    BOOLEAN Fences;
+
+    WmpRegistryTestReleaseCallSlots();
+    WmtRegCallInProgress();
+    WMT_STOP_IF_FAILED();
+    /* The calls above went through this thread's own slot. */
+    (VOID)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences);
+    WMT_CHECK(HasSlot);
 }
 
 /* Rebuilds (growth and tombstone purges) keep every key reachable. */
@@ -1110,7 +1130,8 @@ WmtRegDestroyRaceThread(_In_ PVOID Context)
     }
 }
 
-WMT_REG_TEST(destroy_racing_lookups)
+static VOID
+WmtRegDestroyRacingLookups(VOID)
 {
     WMT_REG_DESTROY_RACE Race;
     WMT_THREAD Threads[2];
@@ -1154,6 +1175,12 @@ WMT_REG_TEST(destroy_racing_lookups)
     WmtInfo("registry.destroy_racing_lookups: %u destroy attempts refused as busy", (unsigned)Busy);
 }
 
+WMT_REG_TEST(destroy_racing_lookups)
+{
+    WmpRegistryTestReleaseCallSlots();
+    WmtRegDestroyRacingLookups();
+}
+
 /* ------------------------------------------------------------------------ */
 /* Stress: lookups and locks vs registration, unregistration, overwrite     */
 /* ------------------------------------------------------------------------ */
@@ -1172,7 +1199,8 @@ typedef struct _WMT_REG_STRESS {
 
 static const PCSTR WmtRegStressKeys[WMT_REG_STRESS_KEYS] = {
     "stress.00", "stress.01", "stress.02", "stress.03", "stress.04", "stress.05",
-    "stress.06", "stress.07", "stress.08", "stress.09", "stress.10", "stress.long.key.name.for.words.11",
+    "stress.06", "stress.07", "stress.08", "stress.09",
+    "stress.10.a.key.longer.than.a.table.record.holds", "stress.long.key.name.for.words.11",
 };
 
 static KSTART_ROUTINE WmtRegStressReader;
@@ -1277,7 +1305,8 @@ WmtRegStressWriter(_In_ PVOID Context)
     InterlockedExchange(&Stress->Stop, 1);
 }
 
-WMT_REG_TEST(stress_lookups_vs_writers)
+static VOID
+WmtRegStressLookupsVsWriters(VOID)
 {
     WMT_REG_STRESS Stress;
     WMT_VALUE Initial;
@@ -1322,6 +1351,231 @@ WMT_REG_TEST(stress_lookups_vs_writers)
             (long)Stress.Increments, (long)Stress.Writes, (long)Stress.Busy,
             (long)WmtRegRead(&WmtRegDestructorCalls));
 }
+
+WMT_REG_TEST(stress_lookups_vs_writers)
+{
+    /* Every thread starts with a free slot: the claimed-slot path. */
+    WmpRegistryTestReleaseCallSlots();
+    WmtRegStressLookupsVsWriters();
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* The gate: call slots, their fallback, reader-fences mode                 */
+/* ------------------------------------------------------------------------ */
+
+/* MmGetSystemRoutineAddress for an ASCII name (widened by hand). */
+static PVOID
+WmtRegLookupRoutine(_In_z_ PCSTR AsciiName)
+{
+    WCHAR Buffer[64];
+    UNICODE_STRING Name;
+    USHORT Length = 0;
+
+    while (AsciiName[Length] != '\0' && Length < 63) {
+        Buffer[Length] = (WCHAR)AsciiName[Length];
+        Length++;
+    }
+    Buffer[Length] = 0;
+    Name.Buffer = Buffer;
+    Name.Length = (USHORT)(Length * sizeof(WCHAR));
+    Name.MaximumLength = (USHORT)(Name.Length + sizeof(WCHAR));
+    return MmGetSystemRoutineAddress(&Name);
+}
+
+/* The mode follows the kernel: the heavy barrier where KeIpiGenericCall is
+ * exported, reader fences otherwise (Wine 8); and a thread's first call
+ * claims a slot. */
+WMT_REG_TEST(gate_mode_follows_kernel)
+{
+    WMT_REG_FAST Mutex;
+    BOOLEAN Exported = WmtRegLookupRoutine("KeIpiGenericCall") != NULL;
+    BOOLEAN HasSlot;
+    BOOLEAN Fences;
+    ULONG Claimed;
+    ULONG Zero = 0;
+
+    WMT_CHECK_STATUS(WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences), STATUS_WM_REGISTRY_NOT_INITIALIZED);
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences), STATUS_SUCCESS);
+    WMT_CHECK_EQ(Fences, !Exported);
+
+    WmpRegistryTestReleaseCallSlots();
+    WMT_CHECK_STATUS(WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences), STATUS_SUCCESS);
+    WMT_CHECK_EQ(Claimed, 0);
+    WMT_CHECK(!HasSlot);
+    WMT_CHECK_STATUS(WmtRegFastRegister("gate", &Zero, NULL), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastRegistryGet("gate", &Mutex), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences), STATUS_SUCCESS);
+    WMT_CHECK_EQ(Claimed, 1);
+    WMT_CHECK(HasSlot);
+    WmtInfo("registry.gate: %s", Fences ? "reader-fences mode (no KeIpiGenericCall)"
+                                        : "KeIpiGenericCall heavy barrier");
+}
+
+/* More threads than call slots, all alive at once: those that find their
+ * slots claimed count their calls in the shared counters. One of them holds
+ * a call open (destroy must refuse); then all lock and increment while the
+ * main thread registers and unregisters (reclamation scans both kinds). */
+#define WMT_REG_CROWD_THREADS (WMP_REGISTRY_CALL_SLOTS + 16)
+#define WMT_REG_CROWD_ROUNDS  100
+
+typedef struct _WMT_REG_CROWD {
+    KEVENT        Go;
+    LONG volatile Ready;
+    LONG volatile WithoutSlot;
+    LONG volatile Holder;       /* 1 once a thread without a slot holds a call */
+    LONG volatile Increments;
+    LONG volatile Failures;
+} WMT_REG_CROWD;
+
+static WMT_THREAD WmtRegCrowdThreads[WMT_REG_CROWD_THREADS];
+
+static KSTART_ROUTINE WmtRegCrowdThread;
+
+static VOID NTAPI
+WmtRegCrowdThread(_In_ PVOID Context)
+{
+    WMT_REG_CROWD *Crowd = (WMT_REG_CROWD *)Context;
+    WMT_REG_FAST_GUARD Guard;
+    WMT_REG_FAST Mutex;
+    BOOLEAN Holding = FALSE;
+    BOOLEAN HasSlot;
+    BOOLEAN Fences;
+    ULONG Claimed;
+    ULONG Round;
+
+    /* The first call claims a slot, or finds the thread's slots taken. */
+    if (WmtRegFastRegistryGet("crowd", &Mutex) != STATUS_SUCCESS) {
+        InterlockedIncrement(&Crowd->Failures);
+    }
+    (VOID)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences);
+    if (!HasSlot) {
+        InterlockedIncrement(&Crowd->WithoutSlot);
+        if (InterlockedCompareExchange(&Crowd->Holder, 1, 0) == 0) {
+            WmpRegistryTestHoldCall(TRUE);
+            Holding = TRUE;
+        }
+    }
+    InterlockedIncrement(&Crowd->Ready);
+    (VOID)KeWaitForSingleObject(&Crowd->Go, Executive, KernelMode, FALSE, NULL);
+    if (Holding) {
+        WmpRegistryTestHoldCall(FALSE);
+    }
+    for (Round = 0; Round < WMT_REG_CROWD_ROUNDS; Round++) {
+        if (WmtRegFastRegistryLock("crowd", &Guard) == STATUS_SUCCESS) {
+            *Guard.Value += 1;
+            InterlockedIncrement(&Crowd->Increments);
+            WMT_EXPECT_STATUS(WmtRegFastUnlock(&Guard), STATUS_SUCCESS);
+        } else {
+            InterlockedIncrement(&Crowd->Failures);
+        }
+    }
+}
+
+WMT_REG_TEST(call_slots_more_threads_than_slots)
+{
+    WMT_REG_CROWD Crowd;
+    char Key[24];
+    ULONG Started = 0;
+    ULONG Waited;
+    ULONG Index;
+    ULONG Claimed = 0;
+    ULONG Zero = 0;
+    BOOLEAN HasSlot;
+    BOOLEAN Fences;
+
+    WmpRegistryTestReleaseCallSlots();
+    KeInitializeEvent(&Crowd.Go, NotificationEvent, FALSE);
+    Crowd.Ready = 0;
+    Crowd.WithoutSlot = 0;
+    Crowd.Holder = 0;
+    Crowd.Increments = 0;
+    Crowd.Failures = 0;
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastRegister("crowd", &Zero, NULL), STATUS_SUCCESS);
+
+    /* From here every thread started must be released and joined: no
+     * returning checks until then. */
+    for (Index = 0; Index < WMT_REG_CROWD_THREADS; Index++) {
+        if (WmtStartThread(&WmtRegCrowdThreads[Started], WmtRegCrowdThread, &Crowd) == STATUS_SUCCESS) {
+            Started++;
+        }
+    }
+    for (Waited = 0; Waited < 20000 && (ULONG)WmtRegRead(&Crowd.Ready) < Started; Waited += 5) {
+        WmtSleep(5);
+    }
+    WMT_EXPECT_EQ(Started, WMT_REG_CROWD_THREADS);
+    WMT_EXPECT_EQ(WmtRegRead(&Crowd.Ready), Started);
+    (VOID)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences);
+    WMT_EXPECT(Claimed <= WMP_REGISTRY_CALL_SLOTS);
+    /* All alive at once: at least the surplus found no slot. */
+    WMT_EXPECT(WmtRegRead(&Crowd.WithoutSlot) >= (LONG)(Started - Claimed));
+    WMT_EXPECT(WmtRegRead(&Crowd.WithoutSlot) > 0);
+    if (WmtRegRead(&Crowd.Holder) != 0) {
+        /* A call counted in a shared counter is in progress. */
+        WMT_EXPECT_STATUS(WmRegistryDestroy(), STATUS_WM_REGISTRY_BUSY);
+    }
+    (VOID)KeSetEvent(&Crowd.Go, 0, FALSE);
+    for (Index = 0; Index < 100; Index++) {
+        WmtRegNumberedKey(Key, "crowd.", Index);
+        WMT_EXPECT_STATUS(WmtRegFastRegisterChecked(Key, &Zero, NULL), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmRegistryUnregister(Key), STATUS_SUCCESS);
+    }
+    for (Index = 0; Index < Started; Index++) {
+        WMT_EXPECT_STATUS(WmtJoinThread(&WmtRegCrowdThreads[Index]), STATUS_SUCCESS);
+    }
+    WMT_STOP_IF_FAILED();
+    WMT_CHECK_EQ(WmtRegRead(&Crowd.Failures), 0);
+    WMT_CHECK_EQ(WmtRegRead(&Crowd.Increments), (LONG)(Started * WMT_REG_CROWD_ROUNDS));
+    WMT_CHECK_EQ(WmtRegFastValueOf("crowd"), Started * WMT_REG_CROWD_ROUNDS);
+    WmtInfo("registry.call_slots: %lu threads, %lu slots claimed, %ld threads without a slot",
+            (unsigned long)Started, (unsigned long)Claimed, (long)WmtRegRead(&Crowd.WithoutSlot));
+    /* Later tests start with free slots. */
+    WmpRegistryTestReleaseCallSlots();
+}
+
+#ifdef WM_HOST_MODEL
+/* Runs Body with KeIpiGenericCall hidden from the library: the registries
+ * it creates run in reader-fences mode (as on Wine 8). */
+static VOID
+WmtRegWithReaderFences(_In_ VOID (*Body)(VOID))
+{
+    BOOLEAN HasSlot;
+    BOOLEAN Fences = FALSE;
+    ULONG Claimed;
+
+    HkHideRoutine("KeIpiGenericCall", TRUE);
+    WmpResetRoutineCache();
+    WmpRegistryTestReleaseCallSlots();
+    if (WmRegistryInitialize() == STATUS_SUCCESS) {
+        (VOID)WmpRegistryTestQueryGate(&Claimed, &HasSlot, &Fences);
+        (VOID)WmRegistryDestroy();
+    }
+    WMT_EXPECT(Fences);
+    if (!WmtFailed()) {
+        Body();
+    }
+    (VOID)WmRegistryDestroy();
+    HkHideRoutine("KeIpiGenericCall", FALSE);
+    WmpResetRoutineCache();
+}
+
+WMT_REG_TEST(reader_fences_call_in_progress)
+{
+    WmtRegWithReaderFences(WmtRegCallInProgress);
+}
+
+WMT_REG_TEST(reader_fences_destroy_racing_lookups)
+{
+    WmtRegWithReaderFences(WmtRegDestroyRacingLookups);
+}
+
+WMT_REG_TEST(reader_fences_stress)
+{
+    WmtRegWithReaderFences(WmtRegStressLookupsVsWriters);
+}
+#endif /* WM_HOST_MODEL */
 
 /* ------------------------------------------------------------------------ */
 /* Randomized operation sequence against a reference model                  */
@@ -1722,8 +1976,13 @@ WMT_SUITE(registry) {
     WMT_CASE(registry, racing_initialize_destroy_and_checked_register, 0),
     WMT_CASE(registry, destroy_racing_lookups, 0),
     WMT_CASE(registry, stress_lookups_vs_writers, WMT_SLOW),
+    WMT_CASE(registry, gate_mode_follows_kernel, 0),
+    WMT_CASE(registry, call_slots_more_threads_than_slots, WMT_SLOW),
     WMT_CASE(registry, randomized_against_model, 0),
 #ifdef WM_HOST_MODEL
+    WMT_CASE(registry, reader_fences_call_in_progress, WMT_HOST_ONLY),
+    WMT_CASE(registry, reader_fences_destroy_racing_lookups, WMT_HOST_ONLY),
+    WMT_CASE(registry, reader_fences_stress, WMT_HOST_ONLY | WMT_SLOW),
     WMT_CASE(registry, allocations_are_tagged, WMT_HOST_ONLY),
     WMT_CASE(registry, allocation_failure_at_every_allocation, WMT_HOST_ONLY),
 #endif

@@ -281,7 +281,7 @@ WmtMarkTruncated(_Inout_updates_(Size) char *Buffer, _In_ size_t Size, _In_ size
 
 #define WMT_LINE_SIZE    640
 #define WMT_NAME_SIZE    128
-#define WMT_MAX_THREADS  32
+#define WMT_MAX_THREADS  160  /* registry.call_slots_more_threads_than_slots: 144 */
 #define WMT_JOIN_WARN_MS 60000
 
 static char WmtCurrentName[WMT_NAME_SIZE];   /* "suite.name" of the running test */
