@@ -147,10 +147,12 @@ WmpFullBarrier(VOID)
 #define WMP_WORD_AT_A_TIME static inline __attribute__((always_inline))
 #endif
 #define WMP_NOINLINE __attribute__((noinline))
+#define WMP_UNLIKELY(Condition) __builtin_expect(!!(Condition), 0)
 typedef ULONG64 __attribute__((may_alias)) WMP_ALIASING_WORD;
 #else
 #define WMP_WORD_AT_A_TIME static __forceinline
 #define WMP_NOINLINE __declspec(noinline)
+#define WMP_UNLIKELY(Condition) (Condition)
 typedef ULONG64 WMP_ALIASING_WORD;
 #endif
 
@@ -546,7 +548,7 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
     ULONG Index = WmpCallSlotOf(Thread);
     LONG volatile *Counter;
 
-    if (WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread) {
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread)) {
         Index = WmpClaimCallSlot(Thread, Index);
         if ((Index & WMP_CALL_SHARED) != 0) {
             Counter = &WmpGate.Shared[Index & ~WMP_CALL_SHARED].Calls;
@@ -576,7 +578,7 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
 WM_INLINE VOID
 WmpLeave(_In_ const WMP_CALL *Call)
 {
-    if (Call->Saved >= 0) {
+    if (!WMP_UNLIKELY(Call->Saved < 0)) {
         WmpStoreRelease(Call->Counter, Call->Saved);
     } else {
         InterlockedDecrement(Call->Counter);
@@ -595,7 +597,7 @@ WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
         /* A destroy that set DESTROYING before the announcement is seen
          * here; one that sets it later sees the announcement and refuses. */
         Published = (ULONG_PTR)WmpLoadAcquire(&WmpGate.Published);
-        if ((Published & WMP_GATE_FLAGS) == 0 && Published != 0) {
+        if (!WMP_UNLIKELY((Published & WMP_GATE_FLAGS) != 0 || Published == 0)) {
             break;  /* a registry in heavy-barrier mode */
         }
         if (Published == 0 || (Published & WMP_GATE_DESTROYING) != 0) {
@@ -903,7 +905,7 @@ WmpTableFind(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key, _Out_ PCWM
                 }
             }
             /* Unchanged and even: no writer was inside. */
-            if (((WmpLoadRelaxed(&Record->Sequence) ^ Sequence) | (Sequence & 1)) == 0) {
+            if (!WMP_UNLIKELY(((WmpLoadRelaxed(&Record->Sequence) ^ Sequence) | (Sequence & 1)) != 0)) {
                 break;
             }
             WmpPause();
