@@ -228,23 +228,20 @@ WmLeaveCriticalSection(
     NTSTATUS Status;
 
     /* A section's guards are exclusive; the kind is the section's. */
-    if (Lock != NULL && Lock->Ops == &WmFastMutexOps) {
-        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+    if (Lock != NULL && (Lock->Ops == &WmFastMutexOps || Lock->Ops == &WmKMutexOps)) {
+        LONG Recursive = Lock->Ops == &WmKMutexOps ? WMP_KIND_RECURSIVE_WM_KMUTEX
+                                                   : WMP_KIND_RECURSIVE_WM_FAST_MUTEX;
+
+        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, Recursive);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
-        WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
-        Guard->Base.Lock = NULL;
-        return STATUS_SUCCESS;
-    }
-    if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
-        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_WM_KMUTEX);
-        if (Status != STATUS_SUCCESS) {
-            return Status;
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, Recursive);
+        if (Lock->Ops == &WmFastMutexOps) {
+            WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
+        } else {
+            WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
         }
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_WM_KMUTEX);
-        WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
         Guard->Base.Lock = NULL;
         return STATUS_SUCCESS;
     }
