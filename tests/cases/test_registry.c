@@ -731,6 +731,80 @@ WMT_REG_TEST(keys_every_length_and_alignment)
     }
 }
 
+/* A key placed at Where (Length bytes of Pattern, then the terminator). */
+static PCSTR
+WmtRegPlaceKey(_Out_writes_(Length + 1) PCHAR Where, _In_ ULONG Length, _In_ ULONG Pattern)
+{
+    ULONG Index;
+
+    for (Index = 0; Index < Length; Index++) {
+        Where[Index] = (char)('!' + (Pattern * 7 + Index * 13) % 90);
+    }
+    Where[Length] = '\0';
+    return Where;
+}
+
+/* The two key readers (x64: vectors, and words near a page end; other
+ * targets: words) must give a key one hash and one set of canonical words:
+ * a key registered from one placement is found from offsets 0..15 of a
+ * page, around the page offset where the reader changes, and ending on the
+ * last byte of a page (the next page is ours too, so a wrong reader choice
+ * would go unnoticed by the hardware but not by this test). */
+static UCHAR WmtRegKeyPages[3 * 4096];
+
+WMT_REG_TEST(keys_found_from_either_key_reader)
+{
+    static const ULONG Lengths[] = { 1, 7, 8, 9, 15, 16, 17, 29, 31, 32, 33, 39, 40, 41, 47, 48, 49, 63, 64 };
+    PCHAR Page = (PCHAR)(((ULONG_PTR)WmtRegKeyPages + 4095) & ~(ULONG_PTR)4095);
+    char Source[WM_REGISTRY_MAX_KEY_LENGTH + 1];
+    ULONG Places[16 + 6];
+    WMT_REG_FAST Mutex;
+    ULONG Count = sizeof(Lengths) / sizeof(Lengths[0]);
+    ULONG Length;
+    ULONG Place;
+    ULONG Key;
+    ULONG Value;
+
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    for (Key = 0; Key < Count; Key++) {
+        Value = Key;
+        WMT_CHECK_STATUS(WmtRegFastRegisterChecked(WmtRegPlaceKey(Source, Lengths[Key], Key), &Value, NULL),
+                         STATUS_SUCCESS);
+    }
+    for (Key = 0; Key < Count; Key++) {
+        Length = Lengths[Key];
+        for (Place = 0; Place < 16; Place++) {
+            Places[Place] = Place;
+        }
+        Places[16] = 4096 - 81;
+        Places[17] = 4096 - 80;
+        Places[18] = 4096 - 79;
+        Places[19] = 4096 - 66;
+        Places[20] = 4096 - 65;
+        Places[21] = 4096 - (Length + 1);   /* the terminator ends the page */
+        for (Place = 0; Place < sizeof(Places) / sizeof(Places[0]); Place++) {
+            if (Places[Place] + Length + 1 > 4096) {
+                continue;
+            }
+            /* Non-zero garbage around the key: only the terminator ends it. */
+            (VOID)WmtRegPlaceKey(Page + Places[Place], 4096 + 64 - Places[Place], Key + 1);
+            WMT_CHECK_STATUS(WmtRegFastRegistryGet(WmtRegPlaceKey(Page + Places[Place], Length, Key), &Mutex),
+                             STATUS_SUCCESS);
+            WMT_CHECK_EQ(*(ULONG *)WmpLockValue(&Mutex.Object->Lock.Header), Key);
+            WMT_CHECK_STATUS(WmRegistryUnregister(Page + Places[Place]), STATUS_SUCCESS);
+            Value = Key;
+            WMT_CHECK_STATUS(WmtRegFastRegisterChecked(Page + Places[Place], &Value, NULL), STATUS_SUCCESS);
+        }
+    }
+    /* Over-long keys are refused by either reader. */
+    (VOID)WmtRegPlaceKey(Page, WM_REGISTRY_MAX_KEY_LENGTH + 1, 1);
+    WMT_CHECK_STATUS(WmtRegFastRegistryGet(Page, &Mutex), STATUS_WM_INVALID_KEY);
+    (VOID)WmtRegPlaceKey(Page + 4096 - (WM_REGISTRY_MAX_KEY_LENGTH + 2), WM_REGISTRY_MAX_KEY_LENGTH + 1, 1);
+    WMT_CHECK_STATUS(WmtRegFastRegistryGet(Page + 4096 - (WM_REGISTRY_MAX_KEY_LENGTH + 2), &Mutex),
+                     STATUS_WM_INVALID_KEY);
+    WMT_CHECK_EQ(WmtRegCount(), Count);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Unregister, counted handles, find-and-lock                               */
 /* ------------------------------------------------------------------------ */
@@ -1966,6 +2040,7 @@ WMT_SUITE(registry) {
     WMT_CASE(registry, every_kind, 0),
     WMT_CASE(registry, bad_keys_on_every_entry_point, 0),
     WMT_CASE(registry, keys_every_length_and_alignment, 0),
+    WMT_CASE(registry, keys_found_from_either_key_reader, 0),
     WMT_CASE(registry, unregister_frees_and_runs_destructor, 0),
     WMT_CASE(registry, counted_handles, 0),
     WMT_CASE(registry, registry_lock, 0),
