@@ -538,6 +538,44 @@ ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
     HkpUnlock();
 }
 
+/* The try forms (wdm.h's ExTryAcquirePushLockExclusive/Shared macros):
+ * acquire only if that needs no wait, else FALSE; the same critical region
+ * rule as the waiting forms. A try never waits, so the recursion that hangs
+ * a waiting acquire (§9) just fails here: the lock is not free. */
+BOOLEAN FASTCALL
+ExTryAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+{
+    PKTHREAD Thread = HkpCurrentThread();
+    BOOLEAN Acquired = FALSE;
+
+    UNREFERENCED_PARAMETER(Flags);
+    HkpCheckPushLockApcs(Thread, PushLock, HK_DV_PUSH_LOCK_ACQUIRE_APCS);
+    HkpLock();
+    if (*PushLock == 0) {
+        *PushLock = (ULONG_PTR)Thread | HK_PUSH_EXCLUSIVE;
+        Acquired = TRUE;
+    }
+    HkpUnlock();
+    return Acquired;
+}
+
+BOOLEAN FASTCALL
+ExTryAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+{
+    PKTHREAD Thread = HkpCurrentThread();
+    BOOLEAN Acquired = FALSE;
+
+    UNREFERENCED_PARAMETER(Flags);
+    HkpCheckPushLockApcs(Thread, PushLock, HK_DV_PUSH_LOCK_ACQUIRE_APCS);
+    HkpLock();
+    if ((*PushLock & HK_PUSH_EXCLUSIVE) == 0) {
+        *PushLock = ((((*PushLock >> HK_PUSH_SHARE_SHIFT) + 1)) << HK_PUSH_SHARE_SHIFT) | HK_PUSH_SHARED;
+        Acquired = TRUE;
+    }
+    HkpUnlock();
+    return Acquired;
+}
+
 VOID FASTCALL
 ExReleasePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
 {

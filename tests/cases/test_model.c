@@ -937,6 +937,33 @@ WMT_TEST_FN(model, push_lock)
     WMT_CHECK_EQ(Counter.Value, 4 * (HKT_ROUNDS - HKT_ROUNDS / 4));
 }
 
+/* The try forms: granted only without a wait; a try by the holder fails
+ * instead of hanging. */
+WMT_TEST_FN(model, push_lock_try)
+{
+    EX_PUSH_LOCK Lock;
+    BOOLEAN Got[7];
+
+    ExInitializePushLock(&Lock);
+    KeEnterCriticalRegion();
+    Got[0] = ExTryAcquirePushLockExclusive(&Lock);
+    Got[1] = ExTryAcquirePushLockExclusive(&Lock);
+    Got[2] = ExTryAcquirePushLockShared(&Lock);
+    ExReleasePushLockExclusive(&Lock);
+    Got[3] = ExTryAcquirePushLockShared(&Lock);
+    Got[4] = ExTryAcquirePushLockShared(&Lock);
+    Got[5] = ExTryAcquirePushLockExclusive(&Lock);
+    ExReleasePushLockShared(&Lock);
+    ExReleasePushLockShared(&Lock);
+    Got[6] = ExTryAcquirePushLockExclusive(&Lock);
+    ExReleasePushLockExclusive(&Lock);
+    KeLeaveCriticalRegion();
+    WMT_CHECK(Got[0] == TRUE && Got[1] == FALSE && Got[2] == FALSE);
+    WMT_CHECK(Got[3] == TRUE && Got[4] == TRUE && Got[5] == FALSE);
+    WMT_CHECK(Got[6] == TRUE);
+    WMT_CHECK_EQ(Lock, 0);
+}
+
 static KSTART_ROUTINE HktRundownHolder;
 static VOID
 HktRundownHolder(PVOID Context)
@@ -1773,6 +1800,14 @@ WMT_TEST_FN(model, die_eresource_pool_freed_while_live)
 
 /* --- Push locks (§9) ----------------------------------------------------- */
 
+WMT_TEST_FN(model, die_push_lock_try_with_apcs_enabled)
+{
+    EX_PUSH_LOCK Lock;
+
+    ExInitializePushLock(&Lock);
+    (VOID)ExTryAcquirePushLockShared(&Lock); /* 0xC4/0xEA, as the waiting form */
+}
+
 WMT_TEST_FN(model, die_push_lock_acquire_with_apcs_enabled)
 {
     EX_PUSH_LOCK Lock;
@@ -1895,6 +1930,7 @@ WMT_SUITE(model) {
     WMT_CASE(model, eresource_recursion_and_sharing, HKT_FLAGS),
     WMT_CASE(model, eresource_excludes_threads, HKT_FLAGS),
     WMT_CASE(model, push_lock, HKT_FLAGS),
+    WMT_CASE(model, push_lock_try, HKT_FLAGS),
     WMT_CASE(model, rundown_protection, HKT_FLAGS),
     WMT_CASE(model, pool_accounting_and_contents, HKT_FLAGS),
     WMT_CASE(model, pool2_rejects_bad_requests, HKT_FLAGS),
@@ -1963,6 +1999,7 @@ WMT_SUITE(model) {
     WMT_DEATH_CASE(model, die_eresource_delete_uninitialized, 0xC4, 0xD1),
     WMT_DEATH_CASE(model, die_eresource_pool_freed_while_live, 0xC4, 0xD2),
     WMT_DEATH_CASE(model, die_push_lock_acquire_with_apcs_enabled, 0xC4, 0xEA),
+    WMT_DEATH_CASE(model, die_push_lock_try_with_apcs_enabled, 0xC4, 0xEA),
     WMT_DEATH_CASE(model, die_push_lock_release_with_apcs_enabled, 0xC4, 0xEB),
     WMT_DEATH_CASE(model, die_pool_zero_bytes, 0xC2, 0x00),
     WMT_DEATH_CASE(model, die_pool2_zero_bytes, 0xC2, 0x00),
