@@ -542,17 +542,19 @@ ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
  * acquire only if that needs no wait, else FALSE; the same critical region
  * rule as the waiting forms. A try never waits, so the recursion that hangs
  * a waiting acquire (§9) just fails here: the lock is not free. */
-BOOLEAN FASTCALL
-ExTryAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+static BOOLEAN
+HkpTryAcquirePushLock(PEX_PUSH_LOCK PushLock, BOOLEAN Shared)
 {
     PKTHREAD Thread = HkpCurrentThread();
+    ULONG_PTR Value;
     BOOLEAN Acquired = FALSE;
 
-    UNREFERENCED_PARAMETER(Flags);
     HkpCheckPushLockApcs(Thread, PushLock, HK_DV_PUSH_LOCK_ACQUIRE_APCS);
     HkpLock();
-    if (*PushLock == 0) {
-        *PushLock = (ULONG_PTR)Thread | HK_PUSH_EXCLUSIVE;
+    Value = *PushLock;
+    if (Shared ? (Value & HK_PUSH_EXCLUSIVE) == 0 : Value == 0) {
+        *PushLock = Shared ? ((((Value >> HK_PUSH_SHARE_SHIFT) + 1)) << HK_PUSH_SHARE_SHIFT) | HK_PUSH_SHARED
+                           : (ULONG_PTR)Thread | HK_PUSH_EXCLUSIVE;
         Acquired = TRUE;
     }
     HkpUnlock();
@@ -560,20 +562,17 @@ ExTryAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
 }
 
 BOOLEAN FASTCALL
+ExTryAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    return HkpTryAcquirePushLock(PushLock, FALSE);
+}
+
+BOOLEAN FASTCALL
 ExTryAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
 {
-    PKTHREAD Thread = HkpCurrentThread();
-    BOOLEAN Acquired = FALSE;
-
     UNREFERENCED_PARAMETER(Flags);
-    HkpCheckPushLockApcs(Thread, PushLock, HK_DV_PUSH_LOCK_ACQUIRE_APCS);
-    HkpLock();
-    if ((*PushLock & HK_PUSH_EXCLUSIVE) == 0) {
-        *PushLock = ((((*PushLock >> HK_PUSH_SHARE_SHIFT) + 1)) << HK_PUSH_SHARE_SHIFT) | HK_PUSH_SHARED;
-        Acquired = TRUE;
-    }
-    HkpUnlock();
-    return Acquired;
+    return HkpTryAcquirePushLock(PushLock, TRUE);
 }
 
 VOID FASTCALL
