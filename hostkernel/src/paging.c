@@ -2,7 +2,7 @@
 /*
  * PROJECT:     wdk-mutex host kernel model
  * PURPOSE:     Demand paging of paged pool, as Driver Verifier's Force IRQL
- *              Checking exposes it (§15): raising to DISPATCH_LEVEL or above
+ *              Checking exposes it (§17; 0xD1 in §1): raising to DISPATCH_LEVEL or above
  *              "trims" every paged block (PROT_NONE); a later touch faults.
  *              At IRQL < DISPATCH_LEVEL the fault pages the block back in and
  *              the access goes on; at DISPATCH_LEVEL or above it is the
