@@ -56,14 +56,15 @@ static EX_PUSH_LOCK WmbRawPushLock;
 static ERESOURCE WmbRawResource;
 static ULONG volatile WmbRawValue;
 
-/* The library's locks. */
-static WMB_KM WmbKMutex;
-static WMB_FM WmbFastMutex;
-static WMB_GM WmbGuardedMutex;
-static WMB_SL WmbSpinLock;
-static WMB_QSL WmbQueuedSpinLock;
-static WMB_RW WmbRwPush;
-static WMB_RW WmbRwResource;
+/* The library's locks, in caller storage like the raw objects (globals),
+ * reached through PrefixFromStorage as a driver reaches its own. */
+static WMB_KM_STORAGE WmbKMutex;
+static WMB_FM_STORAGE WmbFastMutex;
+static WMB_GM_STORAGE WmbGuardedMutex;
+static WMB_SL_STORAGE WmbSpinLock;
+static WMB_QSL_STORAGE WmbQueuedSpinLock;
+static WMB_RW_STORAGE WmbRwPush;
+static WMB_RW_STORAGE WmbRwResource;
 static WM_CRITICAL_SECTION WmbSectionFm;
 static WM_CRITICAL_SECTION WmbSectionKm;
 
@@ -211,7 +212,7 @@ WmbRaw_CriticalSectionKMutex(ULONG Pairs)
 #define WMB_OURS_LOOP(Prefix, TYPE, Handle)                                      \
     for (ULONG Index = 0; Index < Pairs; Index++) {                              \
         TYPE##_GUARD Guard;                                                      \
-        if (Prefix##Lock(Handle, &Guard) != STATUS_SUCCESS) {                    \
+        if (Prefix##Lock(Prefix##FromStorage(&Handle), &Guard) != STATUS_SUCCESS) { \
             abort();                                                             \
         }                                                                        \
         *Guard.Value += 1;                                                       \
@@ -261,13 +262,13 @@ WmbOurs_RwLockResourceExclusive(ULONG Pairs)
 }
 
 static ULONG
-WmbSharedLoop(WMB_RW Lock, ULONG Pairs)
+WmbSharedLoop(WMB_RW_STORAGE *Lock, ULONG Pairs)
 {
     ULONG Sum = 0;
 
     for (ULONG Index = 0; Index < Pairs; Index++) {
         WMB_RW_SHARED_GUARD Guard;
-        if (WmbRwLockShared(Lock, &Guard) != STATUS_SUCCESS) {
+        if (WmbRwLockShared(WmbRwFromStorage(Lock), &Guard) != STATUS_SUCCESS) {
             abort();
         }
         Sum += *Guard.Value;
@@ -279,13 +280,13 @@ WmbSharedLoop(WMB_RW Lock, ULONG Pairs)
 WMB_MEASURED void
 WmbOurs_RwLockShared(ULONG Pairs)
 {
-    WmbRawValue = WmbSharedLoop(WmbRwPush, Pairs);
+    WmbRawValue = WmbSharedLoop(&WmbRwPush, Pairs);
 }
 
 WMB_MEASURED void
 WmbOurs_RwLockResourceShared(ULONG Pairs)
 {
-    WmbRawValue = WmbSharedLoop(WmbRwResource, Pairs);
+    WmbRawValue = WmbSharedLoop(&WmbRwResource, Pairs);
 }
 
 static void
@@ -365,6 +366,13 @@ main(void)
     ULONG Pairs = Text != NULL ? (ULONG)strtoul(Text, NULL, 10) : 1000;
     size_t Index;
 
+    WMB_KM KmHandle;
+    WMB_FM FmHandle;
+    WMB_GM GmHandle;
+    WMB_SL SlHandle;
+    WMB_QSL QslHandle;
+    WMB_RW RwHandle;
+
     WmbCheck(WmInitializeLibrary(), "WmInitializeLibrary");
 
     KeInitializeMutex(&WmbRawKMutex, 0);
@@ -375,12 +383,12 @@ main(void)
     ExInitializePushLock(&WmbRawPushLock);
     WmbCheck(ExInitializeResourceLite(&WmbRawResource), "ExInitializeResourceLite");
 
-    WmbCheck(WmbKmCreate(&WmbKMutex, NULL, NULL), "KMutex create");
-    WmbCheck(WmbFmCreate(&WmbFastMutex, NULL, NULL), "FastMutex create");
-    WmbCheck(WmbGmCreate(&WmbGuardedMutex, NULL, NULL), "GuardedMutex create");
-    WmbCheck(WmbSlCreate(&WmbSpinLock, NULL, NULL), "SpinLock create");
-    WmbCheck(WmbQslCreate(&WmbQueuedSpinLock, NULL, NULL), "QueuedSpinLock create");
-    WmbCheck(WmbRwCreate(&WmbRwPush, NULL, NULL), "RwLock create");
+    WmbCheck(WmbKmInitialize(&WmbKMutex, NULL, NULL, &KmHandle), "KMutex initialize");
+    WmbCheck(WmbFmInitialize(&WmbFastMutex, NULL, NULL, &FmHandle), "FastMutex initialize");
+    WmbCheck(WmbGmInitialize(&WmbGuardedMutex, NULL, NULL, &GmHandle), "GuardedMutex initialize");
+    WmbCheck(WmbSlInitialize(&WmbSpinLock, NULL, NULL, &SlHandle), "SpinLock initialize");
+    WmbCheck(WmbQslInitialize(&WmbQueuedSpinLock, NULL, NULL, &QslHandle), "QueuedSpinLock initialize");
+    WmbCheck(WmbRwInitialize(&WmbRwPush, NULL, NULL, &RwHandle), "RwLock initialize");
     WmbCheck(WmInitializeCriticalSection(&WmbSectionFm, WmCriticalSectionFastMutex), "section create");
     WmbCheck(WmInitializeCriticalSection(&WmbSectionKm, WmCriticalSectionKMutex), "section create");
     /* The same RwLock on an ERESOURCE: hide the push-lock exports from the
@@ -388,14 +396,14 @@ main(void)
     {
         HkHideRoutine("ExAcquirePushLockExclusiveEx", TRUE);
         WmpResetRoutineCache();
-        WmbCheck(WmbRwCreate(&WmbRwResource, NULL, NULL), "RwLock (ERESOURCE) create");
+        WmbCheck(WmbRwInitialize(&WmbRwResource, NULL, NULL, &RwHandle), "RwLock (ERESOURCE) initialize");
         HkHideRoutine("ExAcquirePushLockExclusiveEx", FALSE);
         WmpResetRoutineCache();
         WmbCheck(WmInitializeLibrary(), "WmInitializeLibrary");
     }
-    if (WmbGmQueryBacking(WmbGuardedMutex) != WmGuardedMutexNative ||
-        WmbRwQueryBacking(WmbRwPush) != WmRwLockPushLock ||
-        WmbRwQueryBacking(WmbRwResource) != WmRwLockResource) {
+    if (WmbGmQueryBacking(WmbGmFromStorage(&WmbGuardedMutex)) != WmGuardedMutexNative ||
+        WmbRwQueryBacking(WmbRwFromStorage(&WmbRwPush)) != WmRwLockPushLock ||
+        WmbRwQueryBacking(WmbRwFromStorage(&WmbRwResource)) != WmRwLockResource) {
         fprintf(stderr, "wrapper_bench: unexpected backing\n");
         return 1;
     }
@@ -416,13 +424,13 @@ main(void)
                WmbCases[Index].BytesOurs);
     }
 
-    WmbCheck(WmbKmDestroy(&WmbKMutex), "destroy");
-    WmbCheck(WmbFmDestroy(&WmbFastMutex), "destroy");
-    WmbCheck(WmbGmDestroy(&WmbGuardedMutex), "destroy");
-    WmbCheck(WmbSlDestroy(&WmbSpinLock), "destroy");
-    WmbCheck(WmbQslDestroy(&WmbQueuedSpinLock), "destroy");
-    WmbCheck(WmbRwDestroy(&WmbRwPush), "destroy");
-    WmbCheck(WmbRwDestroy(&WmbRwResource), "destroy");
+    { WMB_KM Handle_ = WmbKmFromStorage(&WmbKMutex); WmbCheck(WmbKmDestroy(&Handle_), "destroy"); }
+    { WMB_FM Handle_ = WmbFmFromStorage(&WmbFastMutex); WmbCheck(WmbFmDestroy(&Handle_), "destroy"); }
+    { WMB_GM Handle_ = WmbGmFromStorage(&WmbGuardedMutex); WmbCheck(WmbGmDestroy(&Handle_), "destroy"); }
+    { WMB_SL Handle_ = WmbSlFromStorage(&WmbSpinLock); WmbCheck(WmbSlDestroy(&Handle_), "destroy"); }
+    { WMB_QSL Handle_ = WmbQslFromStorage(&WmbQueuedSpinLock); WmbCheck(WmbQslDestroy(&Handle_), "destroy"); }
+    { WMB_RW Handle_ = WmbRwFromStorage(&WmbRwPush); WmbCheck(WmbRwDestroy(&Handle_), "destroy"); }
+    { WMB_RW Handle_ = WmbRwFromStorage(&WmbRwResource); WmbCheck(WmbRwDestroy(&Handle_), "destroy"); }
     WmbCheck(WmDeleteCriticalSection(&WmbSectionFm), "delete");
     WmbCheck(WmDeleteCriticalSection(&WmbSectionKm), "delete");
     (VOID)ExDeleteResourceLite(&WmbRawResource);

@@ -47,7 +47,7 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
          _In_ SIZE_T ValueSize, _In_opt_ const VOID *Initial,
          _In_opt_ PWM_VALUE_DESTRUCTOR Destructor, _In_ UCHAR Flags)
 {
-    Lock->Owner = NULL;
+    Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
     Lock->Depth = 0;
     Lock->SharedHolders = 0;
@@ -220,7 +220,7 @@ WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock, _In_ BOOLEAN ForRegistry)
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* Freeing a held lock would leave its holder with a dangling guard. */
-    if (WmpLoadPointerRelaxed(&Lock->Owner) != NULL ||
+    if (WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
         WmpLoadLongAcquire(&Lock->SharedHolders) != 0) {
         return STATUS_WM_MUTEX_HELD;
     }
@@ -236,10 +236,11 @@ WmpRelease(_Inout_ PWM_LOCK_HEADER Lock)
     if ((Lock->Flags & WMP_LOCK_FLAG_POOL) != 0) {
         WmpFree(Lock, WM_TAG_LOCK);
     } else {
-        /* Caller storage stays; mark it so a stale handle is refused (the
-         * acquisition fast path looks only at Owner). */
+        /* Caller storage stays; as never-initialised storage it has no
+         * Owner, so a stale handle is refused (the acquisition fast path
+         * looks only at Owner). */
         Lock->Ops = NULL;
-        WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_TORN_DOWN);
+        WmpStorePointerRelaxed(&Lock->Owner, NULL);
     }
 }
 

@@ -930,7 +930,7 @@ WmpEntryInUse(_In_ PWMP_REGISTRY_ENTRY Entry)
     PWM_LOCK_HEADER Lock = WmpEntryLock(Entry);
 
     return WmpLoadAcquire(&Entry->References) != 0 ||
-           WmpLoadPointerRelaxed(&Lock->Owner) != NULL ||
+           WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
            WmpLoadAcquire(&Lock->SharedHolders) != 0;
 }
 

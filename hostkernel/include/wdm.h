@@ -1231,10 +1231,16 @@ _IRQL_requires_max_(APC_LEVEL)
 NTKERNELAPI VOID FASTCALL ExReleasePushLockExclusiveEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
 _IRQL_requires_max_(APC_LEVEL)
 NTKERNELAPI VOID FASTCALL ExReleasePushLockSharedEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
+NTKERNELAPI BOOLEAN FASTCALL ExTryAcquirePushLockExclusiveEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
+_IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
+NTKERNELAPI BOOLEAN FASTCALL ExTryAcquirePushLockSharedEx(_Inout_ PEX_PUSH_LOCK PushLock, _In_ ULONG Flags);
 #define ExAcquirePushLockExclusive(L) ExAcquirePushLockExclusiveEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
 #define ExAcquirePushLockShared(L) ExAcquirePushLockSharedEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
 #define ExReleasePushLockExclusive(L) ExReleasePushLockExclusiveEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
 #define ExReleasePushLockShared(L) ExReleasePushLockSharedEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
+#define ExTryAcquirePushLockExclusive(L) ExTryAcquirePushLockExclusiveEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
+#define ExTryAcquirePushLockShared(L) ExTryAcquirePushLockSharedEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
 
 _IRQL_requires_max_(APC_LEVEL)
 NTKERNELAPI VOID FASTCALL ExInitializeRundownProtection(_Out_ PEX_RUNDOWN_REF RunRef);

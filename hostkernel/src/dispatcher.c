@@ -199,7 +199,7 @@ HkpSetWaitNext(PKTHREAD Thread)
         Thread->WaitNext = TRUE;
         Thread->WaitIrql = Thread->Irql;
         if (Thread->Irql < DISPATCH_LEVEL) {
-            Thread->Irql = DISPATCH_LEVEL;
+            HkpSetRaisedIrql(Thread, DISPATCH_LEVEL);
         }
     }
 }

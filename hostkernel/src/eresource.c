@@ -538,6 +538,43 @@ ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
     HkpUnlock();
 }
 
+/* The try forms (wdm.h's ExTryAcquirePushLockExclusive/Shared macros):
+ * acquire only if that needs no wait, else FALSE; the same critical region
+ * rule as the waiting forms. A try never waits, so the recursion that hangs
+ * a waiting acquire (§9) just fails here: the lock is not free. */
+static BOOLEAN
+HkpTryAcquirePushLock(PEX_PUSH_LOCK PushLock, BOOLEAN Shared)
+{
+    PKTHREAD Thread = HkpCurrentThread();
+    ULONG_PTR Value;
+    BOOLEAN Acquired = FALSE;
+
+    HkpCheckPushLockApcs(Thread, PushLock, HK_DV_PUSH_LOCK_ACQUIRE_APCS);
+    HkpLock();
+    Value = *PushLock;
+    if (Shared ? (Value & HK_PUSH_EXCLUSIVE) == 0 : Value == 0) {
+        *PushLock = Shared ? ((((Value >> HK_PUSH_SHARE_SHIFT) + 1)) << HK_PUSH_SHARE_SHIFT) | HK_PUSH_SHARED
+                           : (ULONG_PTR)Thread | HK_PUSH_EXCLUSIVE;
+        Acquired = TRUE;
+    }
+    HkpUnlock();
+    return Acquired;
+}
+
+BOOLEAN FASTCALL
+ExTryAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    return HkpTryAcquirePushLock(PushLock, FALSE);
+}
+
+BOOLEAN FASTCALL
+ExTryAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    return HkpTryAcquirePushLock(PushLock, TRUE);
+}
+
 VOID FASTCALL
 ExReleasePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
 {

@@ -21,6 +21,80 @@ HkpInsideApcDisabledRegion(PKTHREAD Thread)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The core both share                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * FAST_MUTEX and KGUARDED_MUTEX have the same head (Count, Owner, Contention)
+ * and queue waiters on their dispatcher object's wait list (Event / Gate).
+ * One definition of the state changes and the owner checks, instantiated per
+ * type (the field names are the same; the wait list is the argument):
+ *   PrefixRefuseRecursion  0xBF where Windows would deadlock the owner
+ *   PrefixTake             takes it, waiting while it is owned
+ *   PrefixGive             hands it to the first waiter, or frees it
+ *   PrefixCheckRelease     0xC4/0x1004 not the owner, 0xC4/0x1009 released
+ *                          with the other API (Unsafe or not) than acquired
+ * All with the dispatcher lock held; the checks drop it before bug-checking.
+ */
+#define HK_DEFINE_EXCLUSIVE_MUTEX_CORE(Prefix, TYPE, WAIT_LIST)                          \
+    static VOID Prefix##RefuseRecursion(TYPE *Mutex, PKTHREAD Thread)                   \
+    {                                                                                   \
+        if ((PVOID)Mutex->Owner == (PVOID)Thread) {                                     \
+            HkpUnlock();                                                                \
+            KeBugCheckEx(MUTEX_ALREADY_OWNED, (ULONG_PTR)Mutex, (ULONG_PTR)Thread, 0, 0); \
+        }                                                                               \
+    }                                                                                   \
+    static VOID Prefix##Take(TYPE *Mutex, PKTHREAD Thread)                              \
+    {                                                                                   \
+        HK_WAIT_BLOCK Block;                                                            \
+                                                                                        \
+        if (Mutex->Count == 1) {                                                        \
+            Mutex->Count = 0;                                                           \
+            Mutex->Owner = Thread;                                                      \
+            return;                                                                     \
+        }                                                                               \
+        Mutex->Contention++;                                                            \
+        Block.Thread = Thread;                                                          \
+        Block.Kind = 0;                                                                 \
+        Block.Irql = Thread->Irql;                                                      \
+        /* The releaser makes us the owner (Count stays 0). */                          \
+        (VOID)HkpBlock(&Mutex->WAIT_LIST, &Block, NULL);                                \
+    }                                                                                   \
+    static VOID Prefix##Give(TYPE *Mutex)                                               \
+    {                                                                                   \
+        HK_WAIT_BLOCK *Block = HkpGrantFirst(&Mutex->WAIT_LIST);                        \
+                                                                                        \
+        if (Block != NULL) {                                                            \
+            Mutex->Owner = Block->Thread;                                               \
+        } else {                                                                        \
+            Mutex->Owner = NULL;                                                        \
+            Mutex->Count = 1;                                                           \
+        }                                                                               \
+    }                                                                                   \
+    static VOID Prefix##CheckRelease(TYPE *Mutex, PKTHREAD Thread, BOOLEAN Unsafe)      \
+    {                                                                                   \
+        PVOID Owner = (PVOID)Mutex->Owner;                                              \
+        BOOLEAN HeldUnsafe = Mutex->HkUnsafe != 0;                                      \
+                                                                                        \
+        if (Owner != (PVOID)Thread) {                                                   \
+            /* Deadlock Detection: released by a thread that does not own it      */    \
+            /* (0x1004: P2 mutex, P3 releasing thread, P4 owner).                 */    \
+            HkpUnlock();                                                                \
+            HkpVerifierBugCheck(HK_DV_WRONG_THREAD_RELEASE, Mutex, Thread, Owner);      \
+        }                                                                               \
+        if (HeldUnsafe != Unsafe) {                                                     \
+            /* §5: an Unsafe acquire released with the other API, or the reverse  */    \
+            /* (0x1009).                                                          */    \
+            HkpUnlock();                                                                \
+            HkpVerifierBugCheck(HK_DV_RELEASE_API_MISMATCH, Mutex, Thread, HeldUnsafe); \
+        }                                                                               \
+    }                                                                                   \
+    typedef int Prefix##Defined
+
+HK_DEFINE_EXCLUSIVE_MUTEX_CORE(HkpFastMutex, FAST_MUTEX, Event.Header.WaitListHead);
+HK_DEFINE_EXCLUSIVE_MUTEX_CORE(HkpGuardedMutex, KGUARDED_MUTEX, Gate.Header.WaitListHead);
+
+/* ------------------------------------------------------------------------ */
 /* FAST_MUTEX                                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -31,60 +105,6 @@ HkpCheckFastMutex(PFAST_MUTEX FastMutex)
     if (FastMutex == NULL || FastMutex->Event.Header.Size != (UCHAR)(sizeof(KEVENT) / sizeof(LONG)) ||
         FastMutex->Event.Header.Type != HK_EVENT_SYNCHRONIZATION_OBJECT) {
         HkpVerifierBugCheck(HK_DV_UNINITIALIZED_LOCK, FastMutex, 0, 0);
-    }
-}
-
-/* With the dispatcher lock held: takes the mutex, waiting if it is owned. */
-static VOID
-HkpFastMutexTake(PFAST_MUTEX FastMutex, PKTHREAD Thread)
-{
-    HK_WAIT_BLOCK Block;
-
-    if (FastMutex->Count == 1) {
-        FastMutex->Count = 0;
-        FastMutex->Owner = Thread;
-        return;
-    }
-    FastMutex->Contention++;
-    Block.Thread = Thread;
-    Block.Kind = 0;
-    Block.Irql = Thread->Irql;
-    (VOID)HkpBlock(&FastMutex->Event.Header.WaitListHead, &Block, NULL);
-    /* The releaser made us the owner (Count stays 0). */
-}
-
-/* With the dispatcher lock held: gives the mutex to the first waiter or frees it. */
-static VOID
-HkpFastMutexGive(PFAST_MUTEX FastMutex)
-{
-    HK_WAIT_BLOCK *Block = HkpGrantFirst(&FastMutex->Event.Header.WaitListHead);
-
-    if (Block != NULL) {
-        FastMutex->Owner = Block->Thread;
-    } else {
-        FastMutex->Owner = NULL;
-        FastMutex->Count = 1;
-    }
-}
-
-/* Release checks shared by both release routines (§5, §17). */
-static VOID
-HkpFastMutexCheckOwner(PFAST_MUTEX FastMutex, PKTHREAD Thread, BOOLEAN Unsafe)
-{
-    PVOID Owner = FastMutex->Owner;
-    BOOLEAN HeldUnsafe = FastMutex->HkUnsafe != 0;
-
-    if (Owner != Thread) {
-        /* Deadlock Detection: released by a thread that does not own it
-         * (0x1004: P2 mutex, P3 releasing thread, P4 owner). */
-        HkpUnlock();
-        HkpVerifierBugCheck(HK_DV_WRONG_THREAD_RELEASE, FastMutex, Thread, Owner);
-    }
-    if (HeldUnsafe != Unsafe) {
-        /* §5: ExReleaseFastMutex for an Unsafe acquire or the reverse is a
-         * programming error: released with the wrong API (0x1009). */
-        HkpUnlock();
-        HkpVerifierBugCheck(HK_DV_RELEASE_API_MISMATCH, FastMutex, Thread, HeldUnsafe);
     }
 }
 
@@ -112,10 +132,7 @@ ExAcquireFastMutex(PFAST_MUTEX FastMutex)
     }
     HkpCheckFastMutex(FastMutex);
     HkpLock();
-    if (FastMutex->Owner == Thread) {
-        HkpUnlock();
-        KeBugCheckEx(MUTEX_ALREADY_OWNED, (ULONG_PTR)FastMutex, (ULONG_PTR)Thread, 0, 0);
-    }
+    HkpFastMutexRefuseRecursion(FastMutex, Thread);
     /* §5: raise to APC_LEVEL first, then wait; the old IRQL is saved in the mutex. */
     HkpRaiseIrql(Thread, APC_LEVEL);
     HkpFastMutexTake(FastMutex, Thread);
@@ -163,7 +180,7 @@ ExReleaseFastMutex(PFAST_MUTEX FastMutex)
     }
     HkpCheckFastMutex(FastMutex);
     HkpLock();
-    HkpFastMutexCheckOwner(FastMutex, Thread, FALSE);
+    HkpFastMutexCheckRelease(FastMutex, Thread, FALSE);
     OldIrql = (KIRQL)FastMutex->OldIrql;
     HkpFastMutexGive(FastMutex);
     HkpUnlock();
@@ -189,10 +206,7 @@ ExAcquireFastMutexUnsafe(PFAST_MUTEX FastMutex)
     HkpCheckUnsafeContext(Thread, FastMutex, HK_DV_UNSAFE_ACQUIRE_IRQL);
     HkpCheckFastMutex(FastMutex);
     HkpLock();
-    if (FastMutex->Owner == Thread) {
-        HkpUnlock();
-        KeBugCheckEx(MUTEX_ALREADY_OWNED, (ULONG_PTR)FastMutex, (ULONG_PTR)Thread, 0, 0);
-    }
+    HkpFastMutexRefuseRecursion(FastMutex, Thread);
     HkpFastMutexTake(FastMutex, Thread);
     FastMutex->HkUnsafe = 1;
     HkpUnlock();
@@ -206,7 +220,7 @@ ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex)
     HkpCheckUnsafeContext(Thread, FastMutex, HK_DV_UNSAFE_RELEASE_IRQL);
     HkpCheckFastMutex(FastMutex);
     HkpLock();
-    HkpFastMutexCheckOwner(FastMutex, Thread, TRUE);
+    HkpFastMutexCheckRelease(FastMutex, Thread, TRUE);
     FastMutex->HkUnsafe = 0;
     HkpFastMutexGive(FastMutex);
     HkpUnlock();
@@ -231,52 +245,6 @@ HkpCheckGuardedIrql(PKTHREAD Thread, PKGUARDED_MUTEX Mutex)
 {
     if (Thread->Irql > APC_LEVEL) {
         HkpVerifierBugCheck(HK_RULE_IRQL_KE_APC_LTE1, Thread->Irql, Mutex, 0);
-    }
-}
-
-static VOID
-HkpGuardedMutexTake(PKGUARDED_MUTEX Mutex, PKTHREAD Thread)
-{
-    HK_WAIT_BLOCK Block;
-
-    if (Mutex->Count == 1) {
-        Mutex->Count = 0;
-        Mutex->Owner = Thread;
-        return;
-    }
-    Mutex->Contention++;
-    Block.Thread = Thread;
-    Block.Kind = 0;
-    Block.Irql = Thread->Irql;
-    (VOID)HkpBlock(&Mutex->Gate.Header.WaitListHead, &Block, NULL);
-}
-
-static VOID
-HkpGuardedMutexGive(PKGUARDED_MUTEX Mutex)
-{
-    HK_WAIT_BLOCK *Block = HkpGrantFirst(&Mutex->Gate.Header.WaitListHead);
-
-    if (Block != NULL) {
-        Mutex->Owner = Block->Thread;
-    } else {
-        Mutex->Owner = NULL;
-        Mutex->Count = 1;
-    }
-}
-
-static VOID
-HkpGuardedMutexCheckRelease(PKGUARDED_MUTEX Mutex, PKTHREAD Thread, BOOLEAN Unsafe)
-{
-    PKTHREAD Owner = Mutex->Owner;
-    BOOLEAN HeldUnsafe = Mutex->HkUnsafe != 0;
-
-    if (Owner != Thread) {
-        HkpUnlock();
-        HkpVerifierBugCheck(HK_DV_WRONG_THREAD_RELEASE, Mutex, Thread, Owner);
-    }
-    if (HeldUnsafe != Unsafe) {
-        HkpUnlock();
-        HkpVerifierBugCheck(HK_DV_RELEASE_API_MISMATCH, Mutex, Thread, HeldUnsafe);
     }
 }
 
@@ -305,10 +273,7 @@ KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)
     HkpCheckGuardedIrql(Thread, Mutex);
     HkpCheckGuardedMutex(Mutex);
     HkpLock();
-    if (Mutex->Owner == Thread) {
-        HkpUnlock();
-        KeBugCheckEx(MUTEX_ALREADY_OWNED, (ULONG_PTR)Mutex, (ULONG_PTR)Thread, 0, 0);
-    }
+    HkpGuardedMutexRefuseRecursion(Mutex, Thread);
     /* §6: enters a guarded region (implicit: not a KeEnterGuardedRegion). */
     Thread->SpecialApcDisable--;
     HkpGuardedMutexTake(Mutex, Thread);
@@ -383,10 +348,7 @@ KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX Mutex)
     HkpCheckGuardedUnsafeContext(Thread, Mutex, HK_DV_UNSAFE_ACQUIRE_IRQL);
     HkpCheckGuardedMutex(Mutex);
     HkpLock();
-    if (Mutex->Owner == Thread) {
-        HkpUnlock();
-        KeBugCheckEx(MUTEX_ALREADY_OWNED, (ULONG_PTR)Mutex, (ULONG_PTR)Thread, 0, 0);
-    }
+    HkpGuardedMutexRefuseRecursion(Mutex, Thread);
     HkpGuardedMutexTake(Mutex, Thread);
     Mutex->SpecialApcDisable = Thread->SpecialApcDisable;
     Mutex->HkUnsafe = 1;

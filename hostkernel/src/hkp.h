@@ -126,6 +126,23 @@ PKTHREAD HkpCurrentThread(VOID);
 PKTHREAD HkpThreadFromObject(PVOID Object); /* NULL if not a thread object */
 VOID HkpLowerIrqlChecked(PKTHREAD Thread, KIRQL NewIrql); /* KeLowerIrql's checks */
 VOID HkpRaiseIrql(PKTHREAD Thread, KIRQL NewIrql);       /* internal: no checks */
+/* paging.c: paged pool on pages of its own, trimmed on a raise to
+ * DISPATCH_LEVEL or above (Force IRQL Checking); touching it there is 0xD1. */
+PVOID HkpPagedAllocate(SIZE_T Size);
+VOID HkpPagedFree(PVOID Address, SIZE_T Size);
+VOID HkpPagedTrim(VOID);
+/* Sets Thread's IRQL to NewIrql >= its current one, trimming paged pool
+ * when that crosses into DISPATCH_LEVEL. */
+static inline VOID
+HkpSetRaisedIrql(PKTHREAD Thread, KIRQL NewIrql)
+{
+    KIRQL OldIrql = Thread->Irql;
+
+    Thread->Irql = NewIrql;
+    if (NewIrql >= DISPATCH_LEVEL && OldIrql < DISPATCH_LEVEL) {
+        HkpPagedTrim();
+    }
+}
 VOID HkpThreadFree(PKTHREAD Thread);
 ULONG HkpCombinedApcDisable(PKTHREAD Thread);
 

@@ -48,6 +48,17 @@ HkpIsPagedType(POOL_TYPE Type)
     return (BOOLEAN)(((ULONG)Type & 1) != 0);
 }
 
+/* Returns a block's memory to the host. */
+static VOID
+HkpPoolRelease(PVOID Address, SIZE_T Size, POOL_TYPE Type)
+{
+    if (HkpIsPagedType(Type)) {
+        HkpPagedFree(Address, Size);
+    } else {
+        free(Address);
+    }
+}
+
 /* With HkpPoolLock held: TRUE if the injected failure is due now. */
 static BOOLEAN
 HkpPoolInjectFailure(VOID)
@@ -77,13 +88,19 @@ HkpPoolAllocate(POOL_TYPE Type, SIZE_T Size, ULONG Tag, BOOLEAN Zero)
         return NULL;
     }
 
-    /* §13: >= PAGE_SIZE page aligned, else 16-byte aligned. */
-    if (posix_memalign(&Address, Size >= PAGE_SIZE ? PAGE_SIZE : 16, Size) != 0) {
+    /* §13: >= PAGE_SIZE page aligned, else 16-byte aligned. Paged pool gets
+     * pages of its own (page aligned), which paging.c trims. */
+    if (HkpIsPagedType(Type)) {
+        Address = HkpPagedAllocate(Size);
+    } else if (posix_memalign(&Address, Size >= PAGE_SIZE ? PAGE_SIZE : 16, Size) != 0) {
+        Address = NULL;
+    }
+    if (Address == NULL) {
         return NULL;
     }
     Block = malloc(sizeof(*Block));
     if (Block == NULL) {
-        free(Address);
+        HkpPoolRelease(Address, Size, Type);
         return NULL;
     }
     memset(Address, Zero ? 0 : HK_POOL_FILL_UNINITIALIZED, Size);
@@ -224,7 +241,7 @@ ExFreePoolWithTag(PVOID P, ULONG Tag)
     pthread_mutex_unlock(&HkpPoolLock);
 
     memset(P, HK_POOL_FILL_FREED, Block->Size);
-    free(P);
+    HkpPoolRelease(P, Block->Size, Block->Type);
     free(Block);
 }
 

@@ -102,6 +102,8 @@ static const HK_ROUTINE_ENTRY HkpRoutines[] = {
     HK_ROUTINE(ExAcquirePushLockSharedEx),
     HK_ROUTINE(ExReleasePushLockExclusiveEx),
     HK_ROUTINE(ExReleasePushLockSharedEx),
+    HK_ROUTINE(ExTryAcquirePushLockExclusiveEx),
+    HK_ROUTINE(ExTryAcquirePushLockSharedEx),
     HK_ROUTINE(ExInitializeRundownProtection),
     HK_ROUTINE(ExReInitializeRundownProtection),
     HK_ROUTINE(ExAcquireRundownProtection),

@@ -163,7 +163,7 @@ PsIsSystemThread(PETHREAD Thread)
 VOID
 HkpRaiseIrql(PKTHREAD Thread, KIRQL NewIrql)
 {
-    Thread->Irql = NewIrql;
+    HkpSetRaisedIrql(Thread, NewIrql);
 }
 
 VOID
@@ -191,7 +191,7 @@ KfRaiseIrql(KIRQL NewIrql)
     if (NewIrql < OldIrql || NewIrql > HIGH_LEVEL) {
         HkpVerifierBugCheck(HK_DV_RAISE_IRQL_LOWER, OldIrql, NewIrql, 0);
     }
-    Thread->Irql = NewIrql;
+    HkpSetRaisedIrql(Thread, NewIrql);
     return OldIrql;
 }
 

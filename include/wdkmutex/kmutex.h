@@ -38,6 +38,11 @@
  *                                          Initial NULL = zeroed value
  *   PrefixInitialize(TYPE_STORAGE *, const T *, PWM_VALUE_DESTRUCTOR, TYPE *)
  *                                          caller storage, no allocation
+ *   PrefixFromStorage(TYPE_STORAGE *)      the handle of caller storage, computed,
+ *                                          not stored: a lock through it costs no
+ *                                          handle load or NULL test; storage never
+ *                                          initialised (zeroed) or torn down gives
+ *                                          STATUS_WM_NOT_INITIALIZED
  *   PrefixLock(TYPE, TYPE_GUARD *)         IRQL <= APC_LEVEL, waits forever
  *   PrefixLockTimeout(TYPE, LONGLONG, TYPE_GUARD *)
  *                                          100 ns units (WM_TIMEOUT_MS); STATUS_TIMEOUT;

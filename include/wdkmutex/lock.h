@@ -86,7 +86,8 @@ typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
 
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
-    PVOID           Owner;         /* thread holding it exclusively, else NULL        */
+    PVOID           Owner;         /* thread holding it exclusively, WMP_OWNER_FREE,
+                                      or NULL: not initialised or torn down          */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
     LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
     LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
@@ -210,10 +211,13 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
 /* "Ask the kind's Ops" for the Recursive argument of the steps below. */
 #define WMP_KIND_RECURSIVE_FROM_OPS (-1)
 
-/* WM_LOCK_HEADER.Owner of a caller-storage lock that was torn down (destroy,
- * into-inner, into-pool): never a thread, so the acquisition fast path, which
- * only looks further when Owner is not NULL, refuses a stale handle. */
-#define WMP_OWNER_TORN_DOWN ((PVOID)~(ULONG_PTR)0)
+/* WM_LOCK_HEADER.Owner of an initialised lock no thread holds exclusively.
+ * Never a thread identity (those are aligned pointers or thread IDs, which
+ * are multiples of 4). Zeroed storage that was never initialised, and storage
+ * that was torn down (destroy, into-inner, into-pool), have a NULL Owner, so
+ * the acquisition fast path, which only looks further when Owner is not
+ * WMP_OWNER_FREE, refuses both for the price of the test it makes anyway. */
+#define WMP_OWNER_FREE ((PVOID)(ULONG_PTR)1)
 
 /* A failed acquisition: leaves Guard disarmed with Status. Inline stores, so
  * no call ever takes a guard's address and an armed guard can live in
@@ -238,8 +242,9 @@ WmpLockGuardFail(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status)
  * the owner record and kinds that record readers). Returns STATUS_SUCCESS to
  * go on to the kind's acquire; otherwise Guard is disarmed with the status.
  * Recursive: the kind's flag, or WMP_KIND_RECURSIVE_FROM_OPS.
- * An unowned lock costs one load and one test here: a held, recursive or
- * torn-down lock all have a non-NULL Owner and are told apart only then.
+ * An unowned lock costs one load and one test here: a held, recursive,
+ * never initialised or torn-down lock all have an Owner other than
+ * WMP_OWNER_FREE and are told apart only then.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Recursive)
@@ -261,8 +266,8 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
     }
     Thread = WmpCurrentThreadIdentity();
     Owner = WmpLoadPointerRelaxed(&Lock->Owner);
-    if (Owner != NULL) {
-        if (Owner == WMP_OWNER_TORN_DOWN) {
+    if (Owner != WMP_OWNER_FREE) {
+        if (Owner == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
         if (!Recursive && Owner == Thread) {
@@ -369,9 +374,9 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
     } else if (!Recursive) {
         /* Checked: Token is the Generation. Moving it on refuses stale copies. */
         WmpStoreUlongRelaxed(&Lock->Generation, (ULONG)Guard->Token + 1);
-        WmpStorePointerRelaxed(&Lock->Owner, NULL);
+        WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else if (--Lock->Depth == 0) {
-        WmpStorePointerRelaxed(&Lock->Owner, NULL);
+        WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     }
 }
 
@@ -432,7 +437,7 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
  *   TYPE_STORAGE      the lock object with the value inline, for caller storage
  *                     (device extension, driver global, own nonpaged block)
  *   TYPE_GUARD        { WM_GUARD Base; T *Value; } — Value is NULL unless armed
- *   PrefixCreate, PrefixInitialize, PrefixLock, PrefixLockTimeout,
+ *   PrefixCreate, PrefixInitialize, PrefixFromStorage, PrefixLock, PrefixLockTimeout,
  *   PrefixTryLock, PrefixUnlock, PrefixUnlockSafe, PrefixDestroy,
  *   PrefixIntoInner, PrefixIntoPool
  *   PrefixRegister, PrefixRegisterChecked, PrefixRegistryGet,
@@ -472,6 +477,12 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
                                     Initial, Destructor);                            \
         if (NT_SUCCESS(Status_)) Mutex->Object = Storage;                            \
         return Status_;                                                              \
+    }                                                                                \
+    WM_GENERATED_HOT TYPE Prefix##FromStorage(TYPE##_STORAGE *Storage)                  \
+    {                                                                                \
+        TYPE Mutex_;                                                                 \
+        Mutex_.Object = Storage;                                                     \
+        return Mutex_;                                                               \
     }                                                                                \
     WM_GENERATED_HOT NTSTATUS WmpAcquire_##TYPE(TYPE Mutex, PLARGE_INTEGER Timeout,     \
                                          BOOLEAN Try, TYPE##_GUARD *Guard)           \

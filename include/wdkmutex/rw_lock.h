@@ -44,8 +44,9 @@
  *    ExReleasePushLockSharedEx (Windows 10 1809 and later). They are looked
  *    up at run time, never imported. The try forms use
  *    ExTryAcquirePushLockExclusiveEx / ExTryAcquirePushLockSharedEx, which
- *    Windows exports alongside; on a kernel that lacks them (the host model)
- *    the try forms return STATUS_NOT_SUPPORTED. ExInitializePushLock is used
+ *    Windows exports alongside; on a kernel that lacks them the try forms
+ *    return STATUS_NOT_SUPPORTED (the host model tests both: it exports
+ *    them, and a test hides them). ExInitializePushLock is used
  *    when exported, otherwise the lock is set to 0 (its documented initial
  *    state).
  *  - WmRwLockResource: otherwise (Wine 8 exports none of them; its older

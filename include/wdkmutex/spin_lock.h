@@ -36,8 +36,9 @@
  *    PrefixLockTimeout: spin locks do not time out; a zero timeout is a try
  *    (STATUS_TIMEOUT when busy), any other value STATUS_NOT_SUPPORTED.
  *  - While held: no waiting on dispatcher objects, no paged code or data, no
- *    exceptions — the kernel bug-checks (and so does the host model). Keep
- *    the body short.
+ *    exceptions — the kernel bug-checks (and so does the host model: paged
+ *    pool touched at DISPATCH_LEVEL is DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0xD1).
+ *    Keep the body short.
  *  - Storage: the lock and its value must be in nonpaged memory (they are
  *    touched at DISPATCH_LEVEL). Create allocates nonpaged pool; Initialize
  *    takes caller storage that must be nonpaged (nonpaged pool, a device

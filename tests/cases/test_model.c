@@ -937,6 +937,78 @@ WMT_TEST_FN(model, push_lock)
     WMT_CHECK_EQ(Counter.Value, 4 * (HKT_ROUNDS - HKT_ROUNDS / 4));
 }
 
+/* Paged pool is trimmed on a raise to DISPATCH_LEVEL (Force IRQL Checking)
+ * and paged back in by a touch below it: the data survives, and touching it
+ * at PASSIVE_LEVEL, also from another thread, is fine. */
+#define HKT_PAGED_TAG 0x67506B48UL /* "HkPg" */
+
+static KSTART_ROUTINE HktTouchPaged;
+static VOID
+HktTouchPaged(PVOID Context)
+{
+    *(LONG volatile *)Context += 1;
+}
+
+WMT_TEST_FN(model, paged_pool_pages_back_in)
+{
+    LONG volatile *Paged = (LONG volatile *)ExAllocatePool2(POOL_FLAG_PAGED, 3 * PAGE_SIZE, HKT_PAGED_TAG);
+    KIRQL Old;
+
+    WMT_CHECK(Paged != NULL);
+    Paged[0] = 7;
+    Paged[2 * PAGE_SIZE / sizeof(LONG)] = 9;
+    KeRaiseIrql(DISPATCH_LEVEL, &Old);
+    KeLowerIrql(Old);
+    WMT_CHECK_EQ(Paged[0], 7);
+    WMT_CHECK_EQ(Paged[2 * PAGE_SIZE / sizeof(LONG)], 9);
+    KeRaiseIrql(DISPATCH_LEVEL, &Old);
+    KeLowerIrql(Old);
+    WMT_CHECK_STATUS(WmtRunThreads(1, HktTouchPaged, (PVOID)Paged), STATUS_SUCCESS);
+    WMT_CHECK_EQ(Paged[0], 8);
+    ExFreePoolWithTag((PVOID)Paged, HKT_PAGED_TAG);
+}
+
+/* Touching trimmed paged pool at DISPATCH_LEVEL: 0xD1 (P1 address, P2 IRQL,
+ * P3 1 = write). */
+WMT_TEST_FN(model, die_paged_pool_touched_at_dispatch)
+{
+    LONG volatile *Paged = (LONG volatile *)ExAllocatePool2(POOL_FLAG_PAGED, sizeof(LONG), HKT_PAGED_TAG);
+    KSPIN_LOCK Lock;
+    KIRQL Old;
+
+    *Paged = 1;
+    KeInitializeSpinLock(&Lock);
+    KeAcquireSpinLock(&Lock, &Old);
+    *Paged = 2;
+}
+
+/* The try forms: granted only without a wait; a try by the holder fails
+ * instead of hanging. */
+WMT_TEST_FN(model, push_lock_try)
+{
+    EX_PUSH_LOCK Lock;
+    BOOLEAN Got[7];
+
+    ExInitializePushLock(&Lock);
+    KeEnterCriticalRegion();
+    Got[0] = ExTryAcquirePushLockExclusive(&Lock);
+    Got[1] = ExTryAcquirePushLockExclusive(&Lock);
+    Got[2] = ExTryAcquirePushLockShared(&Lock);
+    ExReleasePushLockExclusive(&Lock);
+    Got[3] = ExTryAcquirePushLockShared(&Lock);
+    Got[4] = ExTryAcquirePushLockShared(&Lock);
+    Got[5] = ExTryAcquirePushLockExclusive(&Lock);
+    ExReleasePushLockShared(&Lock);
+    ExReleasePushLockShared(&Lock);
+    Got[6] = ExTryAcquirePushLockExclusive(&Lock);
+    ExReleasePushLockExclusive(&Lock);
+    KeLeaveCriticalRegion();
+    WMT_CHECK(Got[0] == TRUE && Got[1] == FALSE && Got[2] == FALSE);
+    WMT_CHECK(Got[3] == TRUE && Got[4] == TRUE && Got[5] == FALSE);
+    WMT_CHECK(Got[6] == TRUE);
+    WMT_CHECK_EQ(Lock, 0);
+}
+
 static KSTART_ROUTINE HktRundownHolder;
 static VOID
 HktRundownHolder(PVOID Context)
@@ -1773,6 +1845,14 @@ WMT_TEST_FN(model, die_eresource_pool_freed_while_live)
 
 /* --- Push locks (§9) ----------------------------------------------------- */
 
+WMT_TEST_FN(model, die_push_lock_try_with_apcs_enabled)
+{
+    EX_PUSH_LOCK Lock;
+
+    ExInitializePushLock(&Lock);
+    (VOID)ExTryAcquirePushLockShared(&Lock); /* 0xC4/0xEA, as the waiting form */
+}
+
 WMT_TEST_FN(model, die_push_lock_acquire_with_apcs_enabled)
 {
     EX_PUSH_LOCK Lock;
@@ -1895,6 +1975,8 @@ WMT_SUITE(model) {
     WMT_CASE(model, eresource_recursion_and_sharing, HKT_FLAGS),
     WMT_CASE(model, eresource_excludes_threads, HKT_FLAGS),
     WMT_CASE(model, push_lock, HKT_FLAGS),
+    WMT_CASE(model, push_lock_try, HKT_FLAGS),
+    WMT_CASE(model, paged_pool_pages_back_in, HKT_FLAGS),
     WMT_CASE(model, rundown_protection, HKT_FLAGS),
     WMT_CASE(model, pool_accounting_and_contents, HKT_FLAGS),
     WMT_CASE(model, pool2_rejects_bad_requests, HKT_FLAGS),
@@ -1963,6 +2045,8 @@ WMT_SUITE(model) {
     WMT_DEATH_CASE(model, die_eresource_delete_uninitialized, 0xC4, 0xD1),
     WMT_DEATH_CASE(model, die_eresource_pool_freed_while_live, 0xC4, 0xD2),
     WMT_DEATH_CASE(model, die_push_lock_acquire_with_apcs_enabled, 0xC4, 0xEA),
+    WMT_DEATH_CASE(model, die_push_lock_try_with_apcs_enabled, 0xC4, 0xEA),
+    WMT_DEATH_CASE_ANY_PARAM(model, die_paged_pool_touched_at_dispatch, 0xD1),
     WMT_DEATH_CASE(model, die_push_lock_release_with_apcs_enabled, 0xC4, 0xEB),
     WMT_DEATH_CASE(model, die_pool_zero_bytes, 0xC2, 0x00),
     WMT_DEATH_CASE(model, die_pool2_zero_bytes, 0xC2, 0x00),

@@ -1035,6 +1035,67 @@ WMT_TEST_FN(rw_lock, raw_resource_upgrade_bugchecks)
     WMT_CHECK(!"ExAcquireResourceExclusiveLite by a shared owner returned");
 }
 
+/* The push-lock try routines are optional exports: a kernel with the
+ * waiting ones but not these gets a push-lock RwLock whose try forms answer
+ * STATUS_NOT_SUPPORTED and whose waiting forms work; with them, the try forms
+ * take the lock. */
+static VOID
+WmtRwHideTryExports(_In_ BOOLEAN Hide)
+{
+    HkHideRoutine("ExTryAcquirePushLockExclusiveEx", Hide);
+    HkHideRoutine("ExTryAcquirePushLockSharedEx", Hide);
+    WmpResetRoutineCache();
+}
+
+WMT_TEST_FN(rw_lock, push_lock_try_follows_kernel_exports)
+{
+    WMT_RW Lock;
+    WMT_RW_GUARD Writer = { 0 };
+    WMT_RW_SHARED_GUARD Reader = { 0 };
+    WM_RW_LOCK_BACKING Backing;
+    NTSTATUS Status[6];
+
+    WmtRwHideTryExports(TRUE);
+    Status[0] = WmtGenCreateFilled(&Lock, 0, 0);
+    if (Status[0] != STATUS_SUCCESS) {
+        WmtRwHideTryExports(FALSE);
+        WMT_CHECK_STATUS(Status[0], STATUS_SUCCESS);
+    }
+    Backing = WmtRwQueryBacking(Lock);
+    Status[1] = WmtRwTryLock(Lock, &Writer);
+    Status[2] = WmtRwTryLockShared(Lock, &Reader);
+    Status[3] = WmtRwLockTimeout(Lock, 0, &Writer);
+    Status[4] = WmtRwLockShared(Lock, &Reader);
+    if (Status[4] == STATUS_SUCCESS) {
+        (VOID)WmtRwUnlockShared(&Reader);
+    }
+    Status[5] = WmtRwLock(Lock, &Writer);
+    if (Status[5] == STATUS_SUCCESS) {
+        (VOID)WmtRwUnlock(&Writer);
+    }
+    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+    WmtRwHideTryExports(FALSE);
+
+    WMT_EXPECT(Backing == WmRwLockPushLock);
+    WMT_EXPECT_STATUS(Status[1], STATUS_NOT_SUPPORTED);
+    WMT_EXPECT_STATUS(Status[2], STATUS_NOT_SUPPORTED);
+    WMT_EXPECT_STATUS(Status[3], STATUS_NOT_SUPPORTED);
+    WMT_EXPECT_STATUS(Status[4], STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(Status[5], STATUS_SUCCESS);
+
+    /* Exported again: a new lock publishes them and its tries take it. */
+    WMT_CHECK_STATUS(WmtGenCreateFilled(&Lock, 0, 0), STATUS_SUCCESS);
+    WMT_EXPECT(WmtRwQueryBacking(Lock) == WmRwLockPushLock);
+    WMT_EXPECT_STATUS(WmtRwTryLock(Lock, &Writer), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtRwTryLockShared(Lock, &Reader), STATUS_WM_RECURSIVE_ACQUIRE);
+    WMT_EXPECT_STATUS(WmtRwUnlock(&Writer), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtRwTryLockShared(Lock, &Reader), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtGenTryFromOtherThread(Lock), STATUS_WM_LOCK_BUSY);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Reader), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtGenTryFromOtherThread(Lock), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+}
+
 static EX_PUSH_LOCK WmtRawPushLock;
 
 /* ExAcquirePushLockExclusiveEx outside a critical region: 0xC4, P1 0xEA. */
@@ -1113,6 +1174,7 @@ WMT_SUITE(rw_lock) {
     WMT_CASE(rw_lock, resource_stress_readers_and_writers, WMT_HOST_ONLY | WMT_SLOW),
     WMT_CASE(rw_lock, resource_stress_writers_only, WMT_HOST_ONLY | WMT_SLOW),
     WMT_CASE(rw_lock, backing_chosen_once, WMT_HOST_ONLY),
+    WMT_CASE(rw_lock, push_lock_try_follows_kernel_exports, WMT_HOST_ONLY),
     WMT_CASE(rw_lock, reader_table_allocation_failure, WMT_HOST_ONLY),
     WMT_DEATH_CASE_ANY_PARAM(rw_lock, raw_resource_release_by_non_owner_bugchecks, 0xE3),
     WMT_DEATH_CASE(rw_lock, raw_resource_delete_held_bugchecks, 0xC4, 0x100B),

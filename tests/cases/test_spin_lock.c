@@ -736,6 +736,38 @@ WMT_TEST_FN(queued_spin_lock, raw_release_unused_handle_bugchecks)
     KeReleaseInStackQueuedSpinLock(&Handle);
     WMT_CHECK(!"releasing an unused queue handle returned");
 }
+
+/* Paged data touched while a spin lock is held (the library's guard):
+ * raising to DISPATCH_LEVEL trimmed it, the touch faults at DISPATCH_LEVEL:
+ * DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1, P1 the address). The same data is
+ * fine at PASSIVE_LEVEL before and after. */
+WMT_TEST_FN(spin_lock, paged_data_touched_while_held_bugchecks)
+{
+    WMT_SL Lock;
+    WMT_SL_GUARD Guard = { 0 };
+    LONG *Paged = (LONG *)ExAllocatePool2(POOL_FLAG_PAGED, sizeof(LONG), WMT_VALUE_TAG);
+
+    WMT_CHECK(Paged != NULL);
+    *Paged = 1;
+    WMT_CHECK_STATUS(WmtGenCreateFilled(&Lock, 0, 0), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtSlLock(Lock, &Guard), STATUS_SUCCESS);
+    Guard.Value->Counter += *Paged; /* 0xD1 */
+    WMT_CHECK(!"touching paged pool under a spin lock returned");
+}
+
+/* A spin lock whose storage is paged (caller storage in paged pool): the
+ * kernel's acquire touches the lock word after raising: 0xD1. */
+WMT_TEST_FN(spin_lock, paged_storage_bugchecks)
+{
+    WMT_SL_STORAGE *Storage = (WMT_SL_STORAGE *)ExAllocatePool2(POOL_FLAG_PAGED, sizeof(*Storage), WMT_VALUE_TAG);
+    WMT_SL_GUARD Guard = { 0 };
+    WMT_SL Lock;
+
+    WMT_CHECK(Storage != NULL);
+    WMT_CHECK_STATUS(WmtSlInitialize(Storage, NULL, NULL, &Lock), STATUS_SUCCESS);
+    (VOID)WmtSlLock(Lock, &Guard); /* 0xD1 */
+    WMT_CHECK(!"a spin lock in paged storage was acquired");
+}
 #endif /* WM_HOST_MODEL */
 
 #define WMT_SPIN_CASE_LIST(Suite)                                        \
@@ -780,6 +812,8 @@ WMT_SUITE(spin_lock) {
     WMT_DEATH_CASE_ANY_PARAM(spin_lock, raw_release_not_owned_bugchecks, 0x10),
     WMT_DEATH_CASE(spin_lock, raw_wait_while_held_bugchecks, 0xC4, 0x121),
     WMT_DEATH_CASE(spin_lock, raw_paged_pool_while_held_bugchecks, 0xC2, 0x08),
+    WMT_DEATH_CASE_ANY_PARAM(spin_lock, paged_data_touched_while_held_bugchecks, 0xD1),
+    WMT_DEATH_CASE_ANY_PARAM(spin_lock, paged_storage_bugchecks, 0xD1),
     WMT_DEATH_CASE_ANY_PARAM(spin_lock, raw_lower_irql_while_held_bugchecks, 0xF),
     WMT_DEATH_CASE(spin_lock, raw_at_dpc_level_below_dispatch_bugchecks, 0xC4, 0x40),
     WMT_DEATH_CASE(queued_spin_lock, raw_mismatched_release_bugchecks, 0xC4, 0x1009),

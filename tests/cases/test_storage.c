@@ -309,11 +309,60 @@ WMT_TEST_FN(storage, held_caller_storage_not_torn_down)
     WMT_CHECK_EQ(WmQueryOutstandingAllocations(), Before);
 }
 
+/* PrefixFromStorage: the handle of caller storage, computed. Storage that
+ * was never initialised (zeroed, as IoCreateDevice leaves an extension) or
+ * was torn down is refused by every lock form, on the fast path, with
+ * STATUS_WM_NOT_INITIALIZED; initialised storage works through it. */
+#define WMT_FROM_STORAGE_CASE(TYPE, Prefix, Field)                                      \
+    do {                                                                              \
+        TYPE##_GUARD Guard_ = { 0 };                                                  \
+        LONGLONG Initial_ = 5;                                                        \
+        TYPE Stored_ = { 0 };                                                         \
+        TYPE Handle_ = Prefix##FromStorage(&Ext.Field);                               \
+        WMT_EXPECT(Handle_.Object == &Ext.Field);                                     \
+        WMT_EXPECT_STATUS(Prefix##Lock(Handle_, &Guard_), STATUS_WM_NOT_INITIALIZED);  \
+        WMT_EXPECT(Guard_.Value == NULL && Guard_.Base.Lock == NULL);                 \
+        WMT_EXPECT_STATUS(Prefix##TryLock(Handle_, &Guard_), STATUS_WM_NOT_INITIALIZED); \
+        WMT_EXPECT_STATUS(Prefix##Destroy(&Handle_), STATUS_WM_NOT_INITIALIZED);       \
+        WMT_CHECK_STATUS(Prefix##Initialize(&Ext.Field, &Initial_, NULL, &Stored_),    \
+                         STATUS_SUCCESS);                                             \
+        WMT_EXPECT(Stored_.Object == Prefix##FromStorage(&Ext.Field).Object);          \
+        WMT_CHECK_STATUS(Prefix##Lock(Prefix##FromStorage(&Ext.Field), &Guard_),       \
+                         STATUS_SUCCESS);                                             \
+        WMT_EXPECT_EQ(*Guard_.Value, 5);                                              \
+        *Guard_.Value += 1;                                                           \
+        WMT_CHECK_STATUS(Prefix##Unlock(&Guard_), STATUS_SUCCESS);                     \
+        WMT_CHECK_STATUS(Prefix##Destroy(&Stored_), STATUS_SUCCESS);                   \
+        WMT_EXPECT_STATUS(Prefix##Lock(Handle_, &Guard_), STATUS_WM_NOT_INITIALIZED);  \
+        WMT_EXPECT_STATUS(Prefix##TryLock(Handle_, &Guard_), STATUS_WM_NOT_INITIALIZED); \
+        WMT_EXPECT(Guard_.Value == NULL);                                             \
+    } while (0)
+
+WMT_TEST_FN(storage, from_storage_refuses_uninitialized_and_torn_down)
+{
+    LONG Before = WmQueryOutstandingAllocations();
+    WMT_DEVICE_EXTENSION Ext;
+    WMT_ST_RW_SHARED_GUARD Reader = { 0 };
+
+    RtlZeroMemory(&Ext, sizeof(Ext));
+    WMT_EXPECT_STATUS(WmtStRwLockShared(WmtStRwFromStorage(&Ext.RwLock), &Reader), STATUS_WM_NOT_INITIALIZED);
+    WMT_EXPECT(Reader.Value == NULL);
+    WMT_FROM_STORAGE_CASE(WMT_ST_KM, WmtStKm, KMutex);
+    WMT_FROM_STORAGE_CASE(WMT_ST_FM, WmtStFm, FastMutex);
+    WMT_FROM_STORAGE_CASE(WMT_ST_SL, WmtStSl, SpinLock);
+    WMT_FROM_STORAGE_CASE(WMT_ST_QSL, WmtStQsl, QueuedSpinLock);
+    WMT_FROM_STORAGE_CASE(WMT_ST_GM, WmtStGm, GuardedMutex);
+    WMT_FROM_STORAGE_CASE(WMT_ST_RW, WmtStRw, RwLock);
+    WMT_EXPECT_STATUS(WmtStRwLockShared(WmtStRwFromStorage(&Ext.RwLock), &Reader), STATUS_WM_NOT_INITIALIZED);
+    WMT_CHECK_EQ(WmQueryOutstandingAllocations(), Before);
+}
+
 WMT_SUITE(storage) {
     WMT_CASE(storage, device_extension_every_primitive, 0),
     WMT_CASE(storage, device_extension_shared_by_threads, WMT_KMUTEX_HANDOFF),
     WMT_CASE(storage, driver_globals_every_primitive, 0),
     WMT_CASE(storage, misaligned_storage_refused, 0),
     WMT_CASE(storage, held_caller_storage_not_torn_down, 0),
+    WMT_CASE(storage, from_storage_refuses_uninitialized_and_torn_down, 0),
 };
 WMT_SUITE_END(storage);

@@ -52,6 +52,10 @@ WmtCompileCase(VOID)
         COUNTER_GUARD Scoped WM_AUTO_UNLOCK(COUNTER) = { 0 };
         Status = CounterLock(Counter, &Scoped);
     }
+    {
+        static COUNTER_STORAGE Storage;
+        Status = CounterLock(CounterFromStorage(&Storage), &Guard);
+    }
 #elif WMT_CASE == 1
     /* A handle of another declaration (same kind, same value type). */
     Status = OtherLock(Counter, &OtherGuard);
@@ -96,6 +100,12 @@ WmtCompileCase(VOID)
     {
         USHORT *Moved;
         Status = CounterIntoPool(&Counter, &Moved);
+    }
+#elif WMT_CASE == 13
+    /* The handle of caller storage comes from that declaration's storage. */
+    {
+        static OTHER_STORAGE Storage;
+        Status = CounterLock(CounterFromStorage(&Storage), &Guard);
     }
 #else
 #error "unknown WMT_CASE"
