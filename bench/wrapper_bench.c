@@ -209,10 +209,10 @@ WmbRaw_CriticalSectionKMutex(ULONG Pairs)
 
 /* One lock + increment + unlock through the typed API; a failure (never
  * expected here) stops the loop so it cannot go unnoticed in the counts. */
-#define WMB_OURS_LOOP(Prefix, TYPE, Handle)                                      \
+#define WMB_OURS_LOOP(Prefix, TYPE, Storage)                                     \
     for (ULONG Index = 0; Index < Pairs; Index++) {                              \
         TYPE##_GUARD Guard;                                                      \
-        if (Prefix##Lock(Prefix##FromStorage(&Handle), &Guard) != STATUS_SUCCESS) { \
+        if (Prefix##Lock(Prefix##FromStorage(&Storage), &Guard) != STATUS_SUCCESS) { \
             abort();                                                             \
         }                                                                        \
         *Guard.Value += 1;                                                       \

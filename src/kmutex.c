@@ -34,19 +34,11 @@ WmpKMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, 
         return STATUS_WM_IRQL_TOO_HIGH;
     }
 
-    /* Mutex waits must be KernelMode; non-alertable, so only SUCCESS or
-     * TIMEOUT come back (a KMUTEX cannot be abandoned: the kernel bug-checks
-     * a thread that exits holding one). */
-    Status = KeWaitForSingleObject(&WMP_KMUTEX(Lock)->Mutex, Executive, KernelMode, FALSE, Timeout);
+    Status = WmpKMutexWait(Lock, Guard, Irql, Timeout);
     if (Status == STATUS_TIMEOUT) {
         return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
-    if (Status != STATUS_SUCCESS) {
-        return Status;
-    }
-    Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
-    return STATUS_SUCCESS;
+    return Status;
 }
 
 static VOID

@@ -70,28 +70,38 @@ extern const WM_LOCK_OPS WmKMutexOps;
  * acquire and the release, inline. kmutex.c's WmKMutexOps uses the same. */
 #define WMP_KIND_RECURSIVE_WM_KMUTEX TRUE
 
+/* The wait of every KMutex acquire, at Irql (already checked), and the guard
+ * it arms. Mutex waits must be KernelMode; non-alertable, so only
+ * STATUS_SUCCESS or, with a Timeout, STATUS_TIMEOUT come back (a KMUTEX
+ * cannot be abandoned: the kernel bug-checks a thread that exits holding
+ * one). */
 WMP_FORCEINLINE NTSTATUS
-WmpKindAcquire_WM_KMUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+WmpKMutexWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ KIRQL Irql,
+              _In_opt_ PLARGE_INTEGER Timeout)
 {
-    KIRQL Irql = KeGetCurrentIrql();
     NTSTATUS Status;
 
-    /* A wait without a zero timeout: <= APC_LEVEL (the kernel bug-checks
-     * above; the library reports). */
-    if (Irql > APC_LEVEL) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
-    /* Mutex waits must be KernelMode; non-alertable and without a timeout,
-     * only STATUS_SUCCESS comes back (a KMUTEX cannot be abandoned: the
-     * kernel bug-checks a thread that exits holding one). */
     Status = KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive,
-                                   KernelMode, FALSE, NULL);
+                                   KernelMode, FALSE, Timeout);
     if (Status != STATUS_SUCCESS) {
         return Status;
     }
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
+}
+
+WMP_FORCEINLINE NTSTATUS
+WmpKindAcquire_WM_KMUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+
+    /* A wait without a zero timeout: <= APC_LEVEL (the kernel bug-checks
+     * above; the library reports). */
+    if (Irql > APC_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    return WmpKMutexWait(Lock, Guard, Irql, NULL);
 }
 
 WMP_FORCEINLINE VOID

@@ -940,7 +940,7 @@ WMT_TEST_FN(model, push_lock)
 /* Paged pool is trimmed on a raise to DISPATCH_LEVEL (Force IRQL Checking)
  * and paged back in by a touch below it: the data survives, and touching it
  * at PASSIVE_LEVEL, also from another thread, is fine. */
-#define HKT_PAGED_TAG 0x67506B48UL /* "HkPg" */
+#define HKT_PAGED_TAG HKT_TAG('H', 'k', 'P', 'g')
 
 static KSTART_ROUTINE HktTouchPaged;
 static VOID

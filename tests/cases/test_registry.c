@@ -1433,29 +1433,9 @@ WMT_REG_TEST(stress_lookups_vs_writers)
     WmtRegStressLookupsVsWriters();
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* The gate: call slots, their fallback, reader-fences mode                 */
 /* ------------------------------------------------------------------------ */
-
-/* MmGetSystemRoutineAddress for an ASCII name (widened by hand). */
-static PVOID
-WmtRegLookupRoutine(_In_z_ PCSTR AsciiName)
-{
-    WCHAR Buffer[64];
-    UNICODE_STRING Name;
-    USHORT Length = 0;
-
-    while (AsciiName[Length] != '\0' && Length < 63) {
-        Buffer[Length] = (WCHAR)AsciiName[Length];
-        Length++;
-    }
-    Buffer[Length] = 0;
-    Name.Buffer = Buffer;
-    Name.Length = (USHORT)(Length * sizeof(WCHAR));
-    Name.MaximumLength = (USHORT)(Name.Length + sizeof(WCHAR));
-    return MmGetSystemRoutineAddress(&Name);
-}
 
 /* The mode follows the kernel: the heavy barrier where KeIpiGenericCall is
  * exported, reader fences otherwise (Wine 8); and a thread's first call
@@ -1463,7 +1443,7 @@ WmtRegLookupRoutine(_In_z_ PCSTR AsciiName)
 WMT_REG_TEST(gate_mode_follows_kernel)
 {
     WMT_REG_FAST Mutex;
-    BOOLEAN Exported = WmtRegLookupRoutine("KeIpiGenericCall") != NULL;
+    BOOLEAN Exported = WmtKernelExports("KeIpiGenericCall");
     BOOLEAN HasSlot;
     BOOLEAN Fences;
     ULONG Claimed;
