@@ -182,7 +182,8 @@ GetWorker(void *Context)
     double PassStart;
     double PassNs;
 
-    OnePass(Worker, &State); /* warm-up: caches, TLB, the model's thread state */
+    (void)HkAdoptCurrentThread(); /* a host thread: made known to the model */
+    OnePass(Worker, &State); /* warm-up: caches, TLB */
     pthread_barrier_wait(Worker->Start);
     Cpu = Now(CLOCK_THREAD_CPUTIME_ID);
     Wall = Now(CLOCK_MONOTONIC);

@@ -989,8 +989,13 @@ HK_INLINE VOID WriteULongPtrRelease(_Out_ _Interlocked_operand_ ULONG_PTR volati
 /* On x64 Windows the current thread and the IRQL are inline reads, one
  * instruction each (gs:[188h], cr8), and library code may call them on every
  * lock. The model matches that: the calling thread's KTHREAD is a
- * thread-local pointer (NULL until the thread first meets the model, which
- * then adopts it) and its IRQL sits at a fixed place in it. */
+ * thread-local pointer, read with one load, and its IRQL sits at a fixed
+ * place in it. Every thread that calls the model is one the model knows, as
+ * every thread that runs kernel code is the kernel's: the process's first
+ * thread (adopted before main), threads from PsCreateSystemThread, and host
+ * threads that call HkAdoptCurrentThread first. Anywhere else
+ * KeGetCurrentThread returns NULL (what gs:[188h] reads under Wine) and the
+ * model's routines stop the process with a message. */
 typedef struct _HK_KTHREAD_PREFIX {
     DISPATCHER_HEADER Header;
     ULONG Magic;
@@ -999,17 +1004,14 @@ typedef struct _HK_KTHREAD_PREFIX {
     KIRQL Irql;                  /* written by the thread itself only */
 } HK_KTHREAD_PREFIX;
 extern __thread PKTHREAD HkCurrentThreadObject;
-/* Idempotent for its thread and invisible to callers otherwise, so declared
- * const (as glibc declares __errno_location): reads of the current thread
- * and IRQL can be combined across code that stores to memory. */
-PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__const__, __returns_nonnull__));
+/* Makes the calling host thread (one pthread_create made) known to the
+ * model, for the life of the process; idempotent. */
+PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__returns_nonnull__));
 
 HK_INLINE __attribute__((__always_inline__)) PKTHREAD
 KeGetCurrentThread(VOID)
 {
-    PKTHREAD Thread = HkCurrentThreadObject;
-
-    return __builtin_expect(Thread != NULL, 1) ? Thread : HkAdoptCurrentThread();
+    return HkCurrentThreadObject;
 }
 
 HK_INLINE __attribute__((__always_inline__)) KIRQL

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "hkp.h"
 
@@ -71,12 +72,6 @@ C_ASSERT(offsetof(struct _KTHREAD, Irql) == offsetof(HK_KTHREAD_PREFIX, Irql));
 PKTHREAD
 HkAdoptCurrentThread(VOID)
 {
-    return HkpCurrentThread();
-}
-
-PKTHREAD
-HkpCurrentThread(VOID)
-{
     PKTHREAD Thread = HkCurrentThreadObject;
 
     if (Thread != NULL) {
@@ -92,6 +87,27 @@ HkpCurrentThread(VOID)
     HkpAdopted = Thread;
     pthread_mutex_unlock(&HkpAdoptedLock);
     HkCurrentThreadObject = Thread;
+    return Thread;
+}
+
+/* The process's first thread runs driver code from main on. */
+__attribute__((constructor)) static void
+HkpAdoptFirstThread(void)
+{
+    (VOID)HkAdoptCurrentThread();
+}
+
+PKTHREAD
+HkpCurrentThread(VOID)
+{
+    PKTHREAD Thread = HkCurrentThreadObject;
+
+    if (__builtin_expect(Thread == NULL, 0)) {
+        static const char Message[] = "hostkernel: a kernel routine was called on a thread the model does not know "
+                                      "(create it with PsCreateSystemThread, or call HkAdoptCurrentThread first)\n";
+        (void)!write(2, Message, sizeof(Message) - 1);
+        abort();
+    }
     return Thread;
 }
 

@@ -336,11 +336,15 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursi
     if (Lock == NULL) {
         return STATUS_WM_NOT_LOCKED;
     }
-    if (!WmpIsCurrentThreadIdentity(Guard->Thread)) {
-        return STATUS_WM_NOT_OWNER;
-    }
     if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
+    }
+    /* Exclusive: the lock's Owner is the acquiring thread while the guard's
+     * acquisition is live (Token below), so compare with it: the guard's
+     * Thread then need not be kept from lock to unlock. */
+    if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED ? Guard->Thread
+                                                                  : WmpLoadPointerRelaxed(&Lock->Owner))) {
+        return STATUS_WM_NOT_OWNER;
     }
     if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
         Recursive = Lock->Ops->Recursive;

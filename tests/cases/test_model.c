@@ -14,6 +14,13 @@
 #include "wmtest.h"
 
 #ifdef WM_HOST_MODEL
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "hostkernel.h"
 
 #define HKT_TAG(A, B, C, D) ((ULONG)(A) | ((ULONG)(B) << 8) | ((ULONG)(C) << 16) | ((ULONG)(D) << 24))
@@ -180,6 +187,70 @@ WMT_TEST_FN(model, reset_current_thread)
     WMT_CHECK_EQ(HkSpecialApcDisable(), 0);
     WMT_CHECK_EQ(HkSpinLocksHeld(), 0);
     WMT_CHECK(!KeAreApcsDisabled());
+}
+
+/* A host thread the model has not met: KeGetCurrentThread reads NULL (as
+ * gs:[188h] does under Wine) until HkAdoptCurrentThread, after which it is a
+ * thread of its own at PASSIVE_LEVEL. */
+typedef struct _HKT_HOST_THREAD {
+    PKTHREAD Before;
+    PKTHREAD Adopted;
+    PKTHREAD After;
+    KIRQL Irql;
+} HKT_HOST_THREAD;
+
+static void *
+HktHostThread(void *Context)
+{
+    HKT_HOST_THREAD *Result = Context;
+
+    Result->Before = KeGetCurrentThread();
+    Result->Adopted = HkAdoptCurrentThread();
+    Result->After = KeGetCurrentThread();
+    Result->Irql = KeGetCurrentIrql();
+    return NULL;
+}
+
+/* A kernel routine on a thread the model does not know stops the process. */
+static void *
+HktUnknownThreadCallsKernel(void *Context)
+{
+    (VOID)Context;
+    (VOID)PsGetCurrentThreadId();
+    return NULL;
+}
+
+WMT_TEST_FN(model, host_threads_known_once_adopted)
+{
+    HKT_HOST_THREAD Result = { 0 };
+    pthread_t Thread;
+    pid_t Child;
+    int Wait = 0;
+
+    WMT_CHECK(KeGetCurrentThread() != NULL); /* the runner's threads are known */
+    WMT_CHECK(pthread_create(&Thread, NULL, HktHostThread, &Result) == 0);
+    WMT_CHECK(pthread_join(Thread, NULL) == 0);
+    WMT_CHECK(Result.Before == NULL);
+    WMT_CHECK(Result.Adopted != NULL && Result.After == Result.Adopted);
+    WMT_CHECK(Result.After != KeGetCurrentThread());
+    WMT_CHECK_EQ(Result.Irql, PASSIVE_LEVEL);
+
+    fflush(NULL);
+    Child = fork();
+    WMT_CHECK(Child >= 0);
+    if (Child == 0) {
+        int Null = open("/dev/null", O_WRONLY);
+
+        if (Null >= 0) {
+            (void)dup2(Null, 2); /* the model's message is expected */
+        }
+        if (pthread_create(&Thread, NULL, HktUnknownThreadCallsKernel, NULL) == 0) {
+            (void)pthread_join(Thread, NULL);
+        }
+        _exit(0);
+    }
+    WMT_CHECK(waitpid(Child, &Wait, 0) == Child);
+    WMT_CHECK(WIFSIGNALED(Wait) && WTERMSIG(Wait) == SIGABRT);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1953,6 +2024,7 @@ WMT_SUITE(model) {
     WMT_CASE(model, irql_raise_and_lower, HKT_FLAGS),
     WMT_CASE(model, critical_and_guarded_regions, HKT_FLAGS),
     WMT_CASE(model, reset_current_thread, HKT_FLAGS),
+    WMT_CASE(model, host_threads_known_once_adopted, HKT_FLAGS),
     WMT_CASE(model, kmutex_recursion_and_state, HKT_FLAGS),
     WMT_CASE(model, kmutex_timeouts_when_contended, HKT_FLAGS),
     WMT_CASE(model, kmutex_hands_off_to_waiter, HKT_FLAGS),
