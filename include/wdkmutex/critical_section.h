@@ -169,8 +169,9 @@ WmEnterCriticalSection(
         return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
                                  WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_RECURSIVE_WM_KMUTEX);
     }
-    /* NULL, deleted or not a section: the core says which. */
-    return WmpLockAcquire(Lock, NULL, FALSE, &Guard->Base);
+    /* NULL, never initialised or deleted (Ops NULL). Failed inline: no call
+     * takes the guard's address, so an armed guard may live in registers. */
+    return WmpLockGuardFail(&Guard->Base, WMP_GUARD_EXCLUSIVE, STATUS_WM_NOT_INITIALIZED);
 }
 
 /*
@@ -245,8 +246,12 @@ WmLeaveCriticalSection(
         Guard->Base.Lock = NULL;
         return STATUS_SUCCESS;
     }
-    /* NULL or disarmed guard: the core says which. */
-    return WmUnlock(Guard != NULL ? &Guard->Base : NULL);
+    /* Disarmed, or a stale copy whose section has since been deleted (a
+     * section cannot be deleted while entered). */
+    if (Guard == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    return Lock == NULL ? STATUS_WM_NOT_LOCKED : STATUS_WM_NOT_OWNER;
 }
 
 /*
