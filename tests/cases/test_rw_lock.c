@@ -1108,28 +1108,12 @@ WMT_TEST_FN(rw_lock, raw_push_lock_without_critical_region_bugchecks)
 #endif /* WM_HOST_MODEL */
 
 WMT_SUITE(rw_lock) {
-    WMT_GEN_CASE(create_lock_unlock_destroy, 0),
-    WMT_GEN_CASE(create_without_initial_is_zeroed, 0),
-    WMT_GEN_CASE(create_bad_parameters, 0),
-    WMT_GEN_CASE(initialize_caller_storage, 0),
-    WMT_GEN_CASE(initialize_bad_parameters, 0),
-    WMT_GEN_CASE(null_arguments, 0),
-    WMT_GEN_CASE(not_initialized_handle, 0),
-    WMT_GEN_CASE(guard_value_null_unless_armed, 0),
-    WMT_GEN_CASE(double_unlock_releases_once, 0),
-    WMT_GEN_CASE(unlock_from_other_thread_refused, 0),
-    WMT_GEN_CASE(try_and_timeout_while_other_thread_holds, 0),
-    WMT_GEN_CASE(teardown_of_held_lock_refused, 0),
-    WMT_GEN_CASE(destroy_runs_destructor_once, 0),
-    WMT_GEN_CASE(into_inner_copies_without_destructor, 0),
-    WMT_GEN_CASE(into_pool_moves_value, 0),
-    WMT_GEN_HOST_CASES
+    WMT_GEN_LIFE_CASES
+    WMT_GEN_GUARD_CASES
+    WMT_GEN_TEARDOWN_CASES
     WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
     WMT_GEN_CASE(unlock_safe_too_high_keeps_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(scoped_with_lock_releases, 0),
-    WMT_GEN_CASE(scoped_with_lock_leave_early, 0),
-    WMT_GEN_CASE(scoped_with_lock_skips_body_on_failure, 0),
-    WMT_GEN_AUTO_UNLOCK_CASE
+    WMT_GEN_SCOPED_CASES
     WMT_GEN_CASE(contended_waiter_gets_lock, 0),
     WMT_CASE(rw_lock, stress_no_lost_update_generic, WMT_SLOW),
     WMT_CASE(rw_lock, backing_follows_kernel_exports, 0),

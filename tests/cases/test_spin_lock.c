@@ -781,24 +781,11 @@ WMT_TEST_FN(spin_lock, paged_storage_bugchecks)
     WMT_CASE(Suite, scoped_forms, 0)
 
 WMT_SUITE(spin_lock) {
-    WMT_GEN_CASE(create_lock_unlock_destroy, 0),
-    WMT_GEN_CASE(create_without_initial_is_zeroed, 0),
-    WMT_GEN_CASE(create_bad_parameters, 0),
-    WMT_GEN_CASE(initialize_caller_storage, 0),
-    WMT_GEN_CASE(initialize_bad_parameters, 0),
-    WMT_GEN_CASE(null_arguments, 0),
-    WMT_GEN_CASE(not_initialized_handle, 0),
-    WMT_GEN_CASE(teardown_of_held_lock_refused, 0),
-    WMT_GEN_CASE(destroy_runs_destructor_once, 0),
-    WMT_GEN_CASE(into_inner_copies_without_destructor, 0),
-    WMT_GEN_CASE(into_pool_moves_value, 0),
-    WMT_GEN_HOST_CASES
+    WMT_GEN_LIFE_CASES
+    WMT_GEN_TEARDOWN_CASES
     WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
     WMT_GEN_CASE(irql_limits_of_create_and_teardown, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(scoped_with_lock_releases, 0),
-    WMT_GEN_CASE(scoped_with_lock_leave_early, 0),
-    WMT_GEN_CASE(scoped_with_lock_skips_body_on_failure, 0),
-    WMT_GEN_AUTO_UNLOCK_CASE
+    WMT_GEN_SCOPED_CASES
     WMT_GEN_CASE(stress_no_lost_update, WMT_SLOW),
     WMT_SPIN_CASE_LIST(spin_lock),
     WMT_CASE(spin_lock, try_raises_only_on_success, WMT_NEEDS_IRQL),
