@@ -118,16 +118,6 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #define WmpStoreKeyWord(P, V)      ((VOID)(*(P) = (V)))
 #endif
 
-/* A full barrier: an interlocked exchange on a local, as the WDK's x86
- * KeMemoryBarrier does (GCC's ThreadSanitizer rejects atomic_thread_fence). */
-WM_INLINE VOID
-WmpFullBarrier(VOID)
-{
-    LONG volatile Barrier = 0;
-
-    (VOID)InterlockedExchange(&Barrier, 1);
-}
-
 /* The key readers load past the terminator (see WmpReadKeyWords and
  * WmpReadKeyVectors); sanitizers must not instrument those loads, and the
  * functions must not be inlined into an instrumented caller. */
@@ -168,6 +158,33 @@ typedef ULONG64 WMP_ALIASING_WORD;
 #else
 #define WMP_WORD_READER WMP_WORD_AT_A_TIME
 #endif
+/* x64 lookups of keys up to the 40 bytes a record holds keep the key in
+ * registers (WmpLookupFast); the general lookup (WmpLookupKey) takes the
+ * rest, out of line. Not under the sanitizers, which must check the key
+ * reader's loads and see the record loads as atomics. */
+#if defined(WMP_VECTOR_KEYS) && !defined(WMP_SANITIZED)
+#define WMP_FAST_LOOKUP 1
+#define WMP_LOOKUP_FAST WMP_WORD_AT_A_TIME
+#define WMP_LOOKUP_GENERAL static WMP_NOINLINE
+#else
+#define WMP_LOOKUP_GENERAL WM_INLINE
+#endif
+
+/* A full barrier. Where the fast lookup is built, MFENCE: no memory
+ * operand, so a lookup needs no stack frame. Elsewhere an interlocked
+ * exchange on a local, as the WDK's x86 KeMemoryBarrier does (GCC's
+ * ThreadSanitizer rejects atomic_thread_fence). */
+WM_INLINE VOID
+WmpFullBarrier(VOID)
+{
+#ifdef WMP_FAST_LOOKUP
+    _mm_mfence();
+#else
+    LONG volatile Barrier = 0;
+
+    (VOID)InterlockedExchange(&Barrier, 1);
+#endif
+}
 
 /* ------------------------------------------------------------------------ */
 /* Structures                                                               */
@@ -369,8 +386,19 @@ WmpFoldMultiply(_In_ ULONG64 A, _In_ ULONG64 B)
 #endif
 }
 
+/* The last step of a key's hash. The index takes the low bits; those of
+ * the low product half see only the low bits of the words (measured: 1.54
+ * probes a hit on the benchmark's 10k keys instead of 1.22). Fold the high
+ * half in. */
+WM_INLINE ULONG64
+WmpHashMix(_In_ ULONG64 Hash)
+{
+    return Hash ^ (Hash >> 32);
+}
+
 /* Hashes the canonical words of a Length-byte key (1..64) and fills the
- * rest of *Parsed; the second half only for keys past 32 bytes. */
+ * rest of *Parsed; the second half only for keys past 32 bytes. The x64
+ * lookup (WmpLookupFast) computes the same from its registers. */
 WM_INLINE VOID
 WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
 {
@@ -383,10 +411,7 @@ WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
         Hash ^= WmpFoldMultiply(Words[4] ^ WMP_HASH_SECRET4, Words[5] ^ WMP_HASH_SECRET5) ^
                 WmpFoldMultiply(Words[6] ^ WMP_HASH_SECRET6, Words[7] ^ WMP_HASH_SECRET7);
     }
-    /* The index takes the low bits; those of the low product half see only
-     * the low bits of the words (measured: 1.54 probes a hit on the
-     * benchmark's 10k keys instead of 1.22). Fold the high half in. */
-    Parsed->Hash = Hash ^ (Hash >> 32);
+    Parsed->Hash = WmpHashMix(Hash);
     Parsed->Length = Length;
 }
 
@@ -507,6 +532,20 @@ WmpLowestSetBit(_In_ ULONG64 Mask)
 #endif
 }
 
+/* The same for a 32-bit mask (no widening before the scan). */
+WM_INLINE ULONG
+WmpLowestSetBit32(_In_ ULONG Mask)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (ULONG)__builtin_ctz(Mask);
+#else
+    ULONG Index;
+
+    (VOID)_BitScanForward(&Index, Mask);
+    return Index;
+#endif
+}
+
 /* Bytes kept of a Length-byte key: the 16 bytes from
  * WmpKeepBytes + WM_REGISTRY_MAX_KEY_LENGTH - Length + 16 * I mask its
  * vector I (0xFF below the length, 0 from it). */
@@ -582,7 +621,6 @@ WmpReadKeyVectors(_In_z_ PCSTR Key, _Out_ ULONG64 *Words)
     _mm_storeu_si128((__m128i *)&Words[6], High2);
     return Length;
 }
-#undef WMP_NUL_BITS
 #endif
 
 /*
@@ -702,6 +740,27 @@ WmpFindCallSlot(_In_ PVOID Thread)
     return (First % WMP_SHARED_COUNTERS) | WMP_CALL_SHARED;
 }
 
+/* Announces a call of the current thread in Calls[Index], the slot it
+ * claimed. */
+WM_INLINE VOID
+WmpAnnounceInSlot(_Out_ WMP_CALL *Call, _In_ ULONG Index)
+{
+    LONG volatile *Counter = &WmpGate.Calls[Index].Active;
+
+    /* Only this thread writes Active. A call nested in this one (an APC or
+     * DPC on this thread) raises it and restores the value it found before
+     * we go on, so the read-then-write needs no interlock, and we too leave
+     * by restoring what we found. */
+    Call->Counter = Counter;
+    Call->Saved = WmpLoadRelaxed(Counter);
+    WmpStoreRelaxed(Counter, Call->Saved + 1);
+    /* The announcement precedes the gate loads in program order; the
+     * processor may still let them pass it, which the writers' heavy
+     * barrier (or, in reader-fences mode, WmpEnterAnnounced's fence)
+     * answers. */
+    WmpCompilerBarrier();
+}
+
 /* Announces a call of the current thread in *Call; returns TRUE when the
  * announcement was a full barrier (an interlocked one). */
 WM_INLINE BOOLEAN
@@ -721,41 +780,37 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
             return TRUE;
         }
     }
-    /* Only this thread writes Active. A call nested in this one (an APC or
-     * DPC on this thread) raises it and restores the value it found before
-     * we go on, so the read-then-write needs no interlock, and we too leave
-     * by restoring what we found. */
-    Counter = &WmpGate.Calls[Index].Active;
-    Call->Counter = Counter;
-    Call->Saved = WmpLoadRelaxed(Counter);
-    WmpStoreRelaxed(Counter, Call->Saved + 1);
-    /* The announcement precedes the gate loads in program order; the
-     * processor may still let them pass it, which the writers' heavy
-     * barrier (or, in reader-fences mode, WmpEnter's fence) answers. */
-    WmpCompilerBarrier();
+    WmpAnnounceInSlot(Call, Index);
     return FALSE;
 }
 
-/* Leaves a registry call. The release store orders every read of the call
- * before it: a writer that then sees the slot idle may free. */
+/* Leaves a call announced in a slot. The release store orders every read
+ * of the call before it: a writer that then sees the slot idle may free. */
+WM_INLINE VOID
+WmpLeaveSlot(_In_ const WMP_CALL *Call)
+{
+    WmpStoreRelease(Call->Counter, Call->Saved);
+}
+
+/* Leaves a registry call. */
 WM_INLINE VOID
 WmpLeave(_In_ const WMP_CALL *Call)
 {
     if (!WMP_UNLIKELY(Call->Saved < 0)) {
-        WmpStoreRelease(Call->Counter, Call->Saved);
+        WmpLeaveSlot(Call);
     } else {
         InterlockedDecrement(Call->Counter);
     }
 }
 
-/* Enters a registry call. On success *Registry stays valid until WmpLeave. */
+/* Enters a registry call announced in *Call (Fenced: the announcement was
+ * a full barrier). On success *Registry stays valid until WmpLeave; on
+ * failure the call has left. */
 WM_INLINE NTSTATUS
-WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
+WmpEnterAnnounced(_In_ const WMP_CALL *Call, _In_ BOOLEAN Fenced, _Out_ PWMP_REGISTRY *Registry)
 {
     ULONG_PTR Published;
-    BOOLEAN Fenced;
 
-    Fenced = WmpAnnounce(Call);
     for (;;) {
         /* A destroy that set DESTROYING before the announcement is seen
          * here; one that sets it later sees the announcement and refuses. */
@@ -777,6 +832,15 @@ WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
     }
     *Registry = (PWMP_REGISTRY)(Published & ~WMP_GATE_FLAGS);
     return STATUS_SUCCESS;
+}
+
+/* Enters a registry call. On success *Registry stays valid until WmpLeave. */
+WM_INLINE NTSTATUS
+WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
+{
+    BOOLEAN Fenced = WmpAnnounce(Call);
+
+    return WmpEnterAnnounced(Call, Fenced, Registry);
 }
 
 /* Enters as a writer: returns owning the registry's writer lock (at
@@ -1066,6 +1130,26 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
     return Difference == 0;
 #endif
 }
+
+#ifdef WMP_FAST_LOOKUP
+/* WmpRecordKeyEquals for a key in registers (WmpLookupFast): Low and High
+ * hold its words 0-3, Word4 its word 4 and a zero word. */
+WM_INLINE BOOLEAN
+WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i Low, _In_ __m128i High,
+                          _In_ __m128i Word4)
+{
+    const ULONG64 *Words = (const ULONG64 *)(ULONG_PTR)Record->Key;
+    __m128i Same;
+    BOOLEAN Equal;
+
+    Same = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[0]), Low),
+                                       _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[2]), High)),
+                         _mm_cmpeq_epi8(_mm_loadl_epi64((const __m128i *)&Words[4]), Word4));
+    Equal = _mm_movemask_epi8(Same) == 0xFFFF;
+    WmpCompilerBarrier();
+    return Equal;
+}
+#endif
 
 /*
  * Lock-free lookup (any thread inside the gate). Returns the entry and its
@@ -1627,9 +1711,23 @@ WmRegistryUnregister(PCSTR Key)
 /* Lookups                                                                  */
 /* ------------------------------------------------------------------------ */
 
-_Use_decl_annotations_
-NTSTATUS
-WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEADER *Lock)
+/* A hit: counts the handle if asked, returns the lock. Inside the gate. */
+WM_INLINE VOID
+WmpLookupHit(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ ULONG Flags, _Out_ PWM_LOCK_HEADER *Lock)
+{
+    if ((Flags & WMP_REGISTRY_LOOKUP_REFERENCE) != 0) {
+        /* Inside the gate the entry cannot be freed; once counted it
+         * cannot be freed after we leave either. */
+        InterlockedIncrement(&Entry->References);
+    }
+    *Lock = WmpEntryLock(Entry);
+}
+
+/* A lookup from the key on (the caller has checked the other arguments and
+ * the IRQL, and set *Lock to NULL): every lookup on most targets, on x64
+ * what WmpLookupFast leaves to it. */
+WMP_LOOKUP_GENERAL NTSTATUS
+WmpLookupKey(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
 {
     PWMP_REGISTRY Registry;
     PWMP_REGISTRY_ENTRY Entry;
@@ -1638,16 +1736,6 @@ WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEA
     NTSTATUS Status;
     WMP_CALL Call;
 
-    if (Lock == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    *Lock = NULL;
-    if (Type == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
     if (!WmpParseKey(Key, &Parsed)) {
         return STATUS_WM_INVALID_KEY;
     }
@@ -1663,15 +1751,197 @@ WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEA
          * of the same type reads the entry. */
         Status = STATUS_WM_TYPE_MISMATCH;
     } else {
-        if ((Flags & WMP_REGISTRY_LOOKUP_REFERENCE) != 0) {
-            /* Inside the gate the entry cannot be freed; once counted it
-             * cannot be freed after we leave either. */
-            InterlockedIncrement(&Entry->References);
-        }
-        *Lock = WmpEntryLock(Entry);
+        WmpLookupHit(Entry, Flags, Lock);
     }
     WmpLeave(&Call);
     return Status;
+}
+
+#ifdef WMP_FAST_LOOKUP
+/* A hit of WmpLookupFast under another declaration's type descriptor: the
+ * type check reads the entry. Leaves the gate. */
+static WMP_NOINLINE NTSTATUS
+WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags,
+                   _Inout_ PWM_LOCK_HEADER *Lock, _In_ WMP_CALL Call)
+{
+    NTSTATUS Status = STATUS_WM_TYPE_MISMATCH;
+
+    if (WmpTypeMatches(Entry, Type)) {
+        WmpLookupHit(Entry, Flags, Lock);
+        Status = STATUS_SUCCESS;
+    }
+    WmpLeaveSlot(&Call);
+    return Status;
+}
+
+/*
+ * The x64 lookup of a key of up to 40 bytes (what a record holds: no
+ * entry read) by a thread with a call slot, the key kept in registers: read
+ * as WmpReadKeyVectors does, hashed as WmpKeyFinish does, records read as
+ * WmpTableFind does. The rest it leaves to WmpLookupKey before announcing
+ * itself: a NULL key, a key near a page end (see WmpParseKey) or longer
+ * than 40 bytes, a thread that has not claimed a slot. Its calls are tail
+ * calls and it keeps few values across the probe loop, so that it needs
+ * few registers saved.
+ */
+WMP_LOOKUP_FAST NTSTATUS
+WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
+{
+    PWMP_REGISTRY_RECORD Records;
+    PWMP_REGISTRY_RECORD Record;
+    PWMP_REGISTRY_ENTRY Entry;
+    PWMP_REGISTRY_TABLE Table;
+    PWMP_REGISTRY Registry;
+    PCWMP_REGISTRY_TYPE Found;
+    const UCHAR *Keep;
+    PVOID Thread;
+    __m128i Low;
+    __m128i High;
+    __m128i Word4;
+    __m128i Mixed;
+    ULONG64 Upper = 0;
+    ULONG64 Hash;
+    ULONG Length;
+    ULONG Index;
+    ULONG Nul;
+    ULONG Sequence;
+    BOOLEAN Match;
+    NTSTATUS Status;
+    WMP_CALL Call;
+
+    /* A thread with a slot and no call of it in progress (one this call
+     * interrupts), so the count to restore is 0: one register less across
+     * the loop. Checked first: the key pointer is then not needed after the
+     * key is read. */
+    Thread = WmpCurrentThread();
+    Index = WmpCallSlotOf(Thread);
+    Call.Counter = &WmpGate.Calls[Index].Active;
+    Call.Saved = 0;
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread || WmpLoadRelaxed(Call.Counter) != 0) ||
+        Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
+        return WmpLookupKey(Key, Type, Flags, Lock);
+    }
+    Low = WmpLoadTwoWords(Key);
+    High = WmpLoadTwoWords(Key + 16);
+    Nul = WMP_NUL_BITS(Low, High);
+    if (!WMP_UNLIKELY(Nul == 0)) {
+        Length = WmpLowestSetBit32(Nul);
+        if (Length == 0) {
+            return STATUS_WM_INVALID_KEY;
+        }
+        Word4 = _mm_setzero_si128();
+    } else {
+        /* 32 bytes or more: word 4 and the byte after it. */
+        Word4 = WmpLoadTwoWords(Key + 32);
+        Nul = (ULONG)_mm_movemask_epi8(_mm_cmpeq_epi8(Word4, _mm_setzero_si128())) & 0x1FF;
+        if (Nul == 0) {
+            return WmpLookupKey(Key, Type, Flags, Lock);
+        }
+        Length = 32 + WmpLowestSetBit32(Nul);
+        if (Length == WMP_RECORD_KEY_WORDS * 8) {
+            /* Its words alone do not tell it from a longer key's record:
+             * WmpTableFind compares the entry's. */
+            return WmpLookupKey(Key, Type, Flags, Lock);
+        }
+        Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+        Word4 = _mm_and_si128(Word4, _mm_loadl_epi64((const __m128i *)(Keep + 32)));
+        if (Length > 32) {
+            /* WmpKeyFinish's second half; words 5-7 are zero. */
+            Upper = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Word4) ^ WMP_HASH_SECRET4, WMP_HASH_SECRET5) ^
+                    WmpFoldMultiply(WMP_HASH_SECRET6, WMP_HASH_SECRET7);
+        }
+    }
+    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+    Low = _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep));
+    High = _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16)));
+
+    /* WmpKeyFinish's first half, the words xored with their secrets as
+     * vectors. */
+    Mixed = _mm_xor_si128(Low, _mm_set_epi64x((LONG64)WMP_HASH_SECRET1, (LONG64)WMP_HASH_SECRET0));
+    Hash = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                           (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    Mixed = _mm_xor_si128(High, _mm_set_epi64x((LONG64)WMP_HASH_SECRET3, (LONG64)WMP_HASH_SECRET2));
+    Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                            (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    Hash = WmpHashMix(Hash ^ Upper);
+
+    /* As WmpAnnounceInSlot. */
+    WmpStoreRelaxed(Call.Counter, 1);
+    WmpCompilerBarrier();
+    Status = WmpEnterAnnounced(&Call, FALSE, &Registry);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+
+    /* WmpTableFind: a record whose sequence is odd, or changed while it was
+     * read, is read again. The fields between the sequence loads are read
+     * as the key words are (WmpRecordKeyEquals): plain loads, which x64
+     * does not reorder with loads, the fields' volatile and a compiler
+     * barrier keeping the compiler's order. (GCC gives the address of a
+     * 64-bit __atomic_load a register of its own: measured, a saved
+     * register and three instructions more a lookup.) */
+    Table = WmpLoadAcquire(&Registry->Table);
+    Record = &WmpTableRecords(Table)[(ULONG)Hash & Table->Mask];
+    for (;;) {
+        Sequence = WmpLoadAcquire(&Record->Sequence);
+        if (!WMP_UNLIKELY((Sequence & 1) != 0)) {
+            Entry = Record->Entry;
+            /* Neither NULL nor WMP_TOMBSTONE, and the key. */
+            Match = (ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4);
+            if (Match) {
+                Found = Record->Type;
+            }
+            WmpCompilerBarrier();
+            if (!WMP_UNLIKELY(WmpLoadRelaxed(&Record->Sequence) != Sequence)) {
+                if (Match) {
+                    break;
+                }
+                if (Entry == NULL) {
+                    /* The registry again, not kept across the loop: inside
+                     * the gate it is the published one. */
+                    Registry = (PWMP_REGISTRY)((ULONG_PTR)WmpLoadRelaxed(&WmpGate.Published) & ~WMP_GATE_FLAGS);
+                    Status = WmpLoadRelaxed(&Registry->Count) == 0 ? STATUS_WM_REGISTRY_EMPTY
+                                                                   : STATUS_WM_KEY_NOT_FOUND;
+                    WmpLeaveSlot(&Call);
+                    return Status;
+                }
+                /* The mask loaded again, not kept across the loop. */
+                Records = WmpTableRecords(Table);
+                Record = &Records[(Record - Records + 1) & Table->Mask];
+                continue;
+            }
+        }
+        /* A writer is rewriting the record. */
+        WmpPause();
+    }
+    if (WMP_UNLIKELY(Found != Type)) {
+        return WmpLookupOtherType(Entry, Type, Flags, Lock, Call);
+    }
+    WmpLookupHit(Entry, Flags, Lock);
+    WmpLeaveSlot(&Call);
+    return STATUS_SUCCESS;
+}
+#endif
+
+_Use_decl_annotations_
+NTSTATUS
+WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEADER *Lock)
+{
+    if (Lock == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    *Lock = NULL;
+    if (Type == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+#ifdef WMP_FAST_LOOKUP
+    return WmpLookupFast(Key, Type, Flags, Lock);
+#else
+    return WmpLookupKey(Key, Type, Flags, Lock);
+#endif
 }
 
 _Use_decl_annotations_
