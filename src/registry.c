@@ -42,8 +42,9 @@
  *  WmpTableReserve). A record holds what a lookup needs: 32 hash bits,
  *  the first 40 key bytes (48 on 32-bit targets),
  *  the type descriptor and the entry pointer (handles are computed from it),
- *  so a lookup of a key of up to 40 bytes touches one line of the table and
- *  nothing of the entry. Writers rewrite a record under a sequence number
+ *  so a lookup of a key shorter than 40 bytes touches one line of the
+ *  table and nothing of the entry (a 40-byte key's words are also those
+ *  of every longer key starting with it: its entry is compared). Writers rewrite a record under a sequence number
  *  (odd while rewriting, at DISPATCH_LEVEL so a reader never waits for a
  *  preempted writer); readers load it, the fields with acquire loads, and
  *  load it again (seqlock; on x86 only the compiler is constrained).
@@ -1192,7 +1193,9 @@ WmpTableFind(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key, _Out_ PCWM
         if (Entry == NULL) {
             return NULL;
         }
-        if (Found != NULL && (Key->Length <= WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
+        /* A key of exactly a record's bytes has the same record words as
+         * any longer key starting with it: the entry's words decide. */
+        if (Found != NULL && (Key->Length < WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
             *Type = Found;
             return Entry;
         }
