@@ -44,10 +44,11 @@
  *  the type descriptor and the entry pointer (handles are computed from it),
  *  so a lookup of a key shorter than 40 bytes touches one line of the
  *  table and nothing of the entry (a 40-byte key's words are also those
- *  of every longer key starting with it: its entry is compared). Writers rewrite a record under a sequence number
- *  (odd while rewriting, at DISPATCH_LEVEL so a reader never waits for a
- *  preempted writer); readers load it, the fields with acquire loads, and
- *  load it again (seqlock; on x86 only the compiler is constrained).
+ *  of every longer key starting with it: its entry is compared). Writers
+ *  rewrite a record under a sequence number (odd while rewriting, at
+ *  DISPATCH_LEVEL so a reader never waits for a preempted writer); readers
+ *  load it, the fields with acquire loads, and load it again (seqlock; on
+ *  x86 only the compiler is constrained).
  *  Removal writes a tombstone, so a probe chain never shortens under a
  *  reader. A rebuild (growth, or purging tombstones) fills a new record
  *  array, publishes it and retires the old one until no reader can be on it.
@@ -159,10 +160,10 @@ typedef ULONG64 WMP_ALIASING_WORD;
 #else
 #define WMP_WORD_READER WMP_WORD_AT_A_TIME
 #endif
-/* x64 lookups of keys up to the 40 bytes a record holds keep the key in
- * registers (WmpLookupFast); the general lookup (WmpLookupKey) takes the
- * rest, out of line. Not under the sanitizers, which must check the key
- * reader's loads and see the record loads as atomics. */
+/* x64 lookups keep the key in registers (WmpLookupFast); the general
+ * lookup (WmpLookupKey) takes the rare rest, out of line. Not under the
+ * sanitizers, which must check the key reader's loads and see the record
+ * loads as atomics. */
 #if defined(WMP_VECTOR_KEYS) && !defined(WMP_SANITIZED)
 #define WMP_FAST_LOOKUP 1
 #define WMP_LOOKUP_FAST WMP_WORD_AT_A_TIME
@@ -399,7 +400,7 @@ WmpHashMix(_In_ ULONG64 Hash)
 
 /* Hashes the canonical words of a Length-byte key (1..64) and fills the
  * rest of *Parsed; the second half only for keys past 32 bytes. The x64
- * lookup (WmpLookupFast) computes the same from its registers. */
+ * lookup (WmpLookupWords) computes the same from its registers. */
 WM_INLINE VOID
 WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
 {
@@ -741,27 +742,6 @@ WmpFindCallSlot(_In_ PVOID Thread)
     return (First % WMP_SHARED_COUNTERS) | WMP_CALL_SHARED;
 }
 
-/* Announces a call of the current thread in Calls[Index], the slot it
- * claimed. */
-WM_INLINE VOID
-WmpAnnounceInSlot(_Out_ WMP_CALL *Call, _In_ ULONG Index)
-{
-    LONG volatile *Counter = &WmpGate.Calls[Index].Active;
-
-    /* Only this thread writes Active. A call nested in this one (an APC or
-     * DPC on this thread) raises it and restores the value it found before
-     * we go on, so the read-then-write needs no interlock, and we too leave
-     * by restoring what we found. */
-    Call->Counter = Counter;
-    Call->Saved = WmpLoadRelaxed(Counter);
-    WmpStoreRelaxed(Counter, Call->Saved + 1);
-    /* The announcement precedes the gate loads in program order; the
-     * processor may still let them pass it, which the writers' heavy
-     * barrier (or, in reader-fences mode, WmpEnterAnnounced's fence)
-     * answers. */
-    WmpCompilerBarrier();
-}
-
 /* Announces a call of the current thread in *Call; returns TRUE when the
  * announcement was a full barrier (an interlocked one). */
 WM_INLINE BOOLEAN
@@ -781,7 +761,19 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
             return TRUE;
         }
     }
-    WmpAnnounceInSlot(Call, Index);
+    /* Only this thread writes Active. A call nested in this one (an APC or
+     * DPC on this thread) raises it and restores the value it found before
+     * we go on, so the read-then-write needs no interlock, and we too leave
+     * by restoring what we found. */
+    Counter = &WmpGate.Calls[Index].Active;
+    Call->Counter = Counter;
+    Call->Saved = WmpLoadRelaxed(Counter);
+    WmpStoreRelaxed(Counter, Call->Saved + 1);
+    /* The announcement precedes the gate loads in program order; the
+     * processor may still let them pass it, which the writers' heavy
+     * barrier (or, in reader-fences mode, WmpEnterAnnounced's fence)
+     * answers. */
+    WmpCompilerBarrier();
     return FALSE;
 }
 
@@ -1133,7 +1125,7 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
 }
 
 #ifdef WMP_FAST_LOOKUP
-/* WmpRecordKeyEquals for a key in registers (WmpLookupFast): Low and High
+/* WmpRecordKeyEquals for a key in registers (WmpLookupWords): Low and High
  * hold its words 0-3, Word4 its word 4 and a zero word. */
 WM_INLINE BOOLEAN
 WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i Low, _In_ __m128i High,
@@ -1761,8 +1753,8 @@ WmpLookupKey(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fla
 }
 
 #ifdef WMP_FAST_LOOKUP
-/* A hit of WmpLookupFast under another declaration's type descriptor: the
- * type check reads the entry. Leaves the gate. */
+/* A hit of the x64 lookup under another declaration's type descriptor:
+ * the type check reads the entry. Leaves the gate. */
 static WMP_NOINLINE NTSTATUS
 WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags,
                    _Inout_ PWM_LOCK_HEADER *Lock, _In_ WMP_CALL Call)
@@ -1777,18 +1769,31 @@ WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type
     return Status;
 }
 
+/* TRUE when an entry's key words 5-7 are those in Words45 (high half) and
+ * Words67. */
+WM_INLINE BOOLEAN
+WmpEntryTailEqualsVectors(_In_ const WMP_REGISTRY_ENTRY *Entry, _In_ __m128i Words45, _In_ __m128i Words67)
+{
+    __m128i Same = _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Entry->Key[4]), Words45),
+                                 _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Entry->Key[6]), Words67));
+
+    return _mm_movemask_epi8(Same) == 0xFFFF;
+}
+
 /*
- * The x64 lookup of a key of up to 40 bytes (what a record holds: no
- * entry read) by a thread with a call slot, the key kept in registers: read
- * as WmpReadKeyVectors does, hashed as WmpKeyFinish does, records read as
- * WmpTableFind does. The rest it leaves to WmpLookupKey before announcing
- * itself: a NULL key, a key near a page end (see WmpParseKey) or longer
- * than 40 bytes, a thread that has not claimed a slot. Its calls are tail
+ * The x64 lookup of a key in registers: Low, High, Words45 and Words67 its
+ * canonical words (as WmpReadKeyVectors leaves them), Length its length.
+ * Hashes as WmpKeyFinish does and reads records as WmpTableFind does, for
+ * a thread whose call slot Counter is and has no call in progress, so the
+ * count to restore is 0. Long: the key may be 32 bytes or longer; FALSE
+ * (WmpLookupFast) compiles its code for those out. Its calls are tail
  * calls and it keeps few values across the probe loop, so that it needs
  * few registers saved.
  */
 WMP_LOOKUP_FAST NTSTATUS
-WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
+WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ __m128i Words67, _In_ ULONG Length,
+               _In_ BOOLEAN Long, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock,
+               _In_ LONG volatile *Counter)
 {
     PWMP_REGISTRY_RECORD Records;
     PWMP_REGISTRY_RECORD Record;
@@ -1796,80 +1801,37 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     PWMP_REGISTRY_TABLE Table;
     PWMP_REGISTRY Registry;
     PCWMP_REGISTRY_TYPE Found;
-    const UCHAR *Keep;
-    PVOID Thread;
-    __m128i Low;
-    __m128i High;
     __m128i Word4;
     __m128i Mixed;
-    ULONG64 Upper = 0;
     ULONG64 Hash;
-    ULONG Length;
-    ULONG Index;
-    ULONG Nul;
     ULONG Sequence;
     BOOLEAN Match;
     NTSTATUS Status;
     WMP_CALL Call;
 
-    /* A thread with a slot and no call of it in progress (one this call
-     * interrupts), so the count to restore is 0: one register less across
-     * the loop. Checked first: the key pointer is then not needed after the
-     * key is read. */
-    Thread = WmpCurrentThread();
-    Index = WmpCallSlotOf(Thread);
-    Call.Counter = &WmpGate.Calls[Index].Active;
-    Call.Saved = 0;
-    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread || WmpLoadRelaxed(Call.Counter) != 0) ||
-        Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
-        return WmpLookupKey(Key, Type, Flags, Lock);
-    }
-    Low = WmpLoadTwoWords(Key);
-    High = WmpLoadTwoWords(Key + 16);
-    Nul = WMP_NUL_BITS(Low, High);
-    if (!WMP_UNLIKELY(Nul == 0)) {
-        Length = WmpLowestSetBit32(Nul);
-        if (Length == 0) {
-            return STATUS_WM_INVALID_KEY;
-        }
-        Word4 = _mm_setzero_si128();
-    } else {
-        /* 32 bytes or more: word 4 and the byte after it. */
-        Word4 = WmpLoadTwoWords(Key + 32);
-        Nul = (ULONG)_mm_movemask_epi8(_mm_cmpeq_epi8(Word4, _mm_setzero_si128())) & 0x1FF;
-        if (Nul == 0) {
-            return WmpLookupKey(Key, Type, Flags, Lock);
-        }
-        Length = 32 + WmpLowestSetBit32(Nul);
-        if (Length == WMP_RECORD_KEY_WORDS * 8) {
-            /* Its words alone do not tell it from a longer key's record:
-             * WmpTableFind compares the entry's. */
-            return WmpLookupKey(Key, Type, Flags, Lock);
-        }
-        Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
-        Word4 = _mm_and_si128(Word4, _mm_loadl_epi64((const __m128i *)(Keep + 32)));
-        if (Length > 32) {
-            /* WmpKeyFinish's second half; words 5-7 are zero. */
-            Upper = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Word4) ^ WMP_HASH_SECRET4, WMP_HASH_SECRET5) ^
-                    WmpFoldMultiply(WMP_HASH_SECRET6, WMP_HASH_SECRET7);
-        }
-    }
-    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
-    Low = _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep));
-    High = _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16)));
-
-    /* WmpKeyFinish's first half, the words xored with their secrets as
-     * vectors. */
+    /* WmpKeyFinish, the words xored with their secrets as vectors. */
     Mixed = _mm_xor_si128(Low, _mm_set_epi64x((LONG64)WMP_HASH_SECRET1, (LONG64)WMP_HASH_SECRET0));
     Hash = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
                            (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
     Mixed = _mm_xor_si128(High, _mm_set_epi64x((LONG64)WMP_HASH_SECRET3, (LONG64)WMP_HASH_SECRET2));
     Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
                             (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
-    Hash = WmpHashMix(Hash ^ Upper);
+    if (Long && Length > 32) {
+        Mixed = _mm_xor_si128(Words45, _mm_set_epi64x((LONG64)WMP_HASH_SECRET5, (LONG64)WMP_HASH_SECRET4));
+        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+        Mixed = _mm_xor_si128(Words67, _mm_set_epi64x((LONG64)WMP_HASH_SECRET7, (LONG64)WMP_HASH_SECRET6));
+        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    }
+    Hash = WmpHashMix(Hash);
+    /* The record's word 4 and a zero word. */
+    Word4 = Long ? _mm_move_epi64(Words45) : _mm_setzero_si128();
 
-    /* As WmpAnnounceInSlot. */
-    WmpStoreRelaxed(Call.Counter, 1);
+    /* As WmpAnnounce. */
+    Call.Counter = Counter;
+    Call.Saved = 0;
+    WmpStoreRelaxed(Counter, 1);
     WmpCompilerBarrier();
     Status = WmpEnterAnnounced(&Call, FALSE, &Registry);
     if (!NT_SUCCESS(Status)) {
@@ -1882,21 +1844,26 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
      * does not reorder with loads, the fields' volatile and a compiler
      * barrier keeping the compiler's order. (GCC gives the address of a
      * 64-bit __atomic_load a register of its own: measured, a saved
-     * register and three instructions more a lookup.) */
+     * register and three instructions more a lookup.) The tag is not
+     * compared: words 0-4 with the terminator among them are exact, and
+     * checking them costs fewer instructions than checking the tag first. */
     Table = WmpLoadAcquire(&Registry->Table);
     Record = &WmpTableRecords(Table)[(ULONG)Hash & Table->Mask];
     for (;;) {
         Sequence = WmpLoadAcquire(&Record->Sequence);
         if (!WMP_UNLIKELY((Sequence & 1) != 0)) {
             Entry = Record->Entry;
-            /* Neither NULL nor WMP_TOMBSTONE, and the key. */
+            /* Neither NULL nor WMP_TOMBSTONE, and the key's record words. */
             Match = (ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4);
             if (Match) {
                 Found = Record->Type;
             }
             WmpCompilerBarrier();
             if (!WMP_UNLIKELY(WmpLoadRelaxed(&Record->Sequence) != Sequence)) {
-                if (Match) {
+                /* From 40 bytes on the entry has the rest of the key (an
+                 * entry is immutable, and stays allocated inside the gate). */
+                if (Match && (!Long || Length < WMP_RECORD_KEY_WORDS * 8 ||
+                              WmpEntryTailEqualsVectors(Entry, Words45, Words67))) {
                     break;
                 }
                 if (Entry == NULL) {
@@ -1923,6 +1890,78 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     WmpLookupHit(Entry, Flags, Lock);
     WmpLeaveSlot(&Call);
     return STATUS_SUCCESS;
+}
+
+/* WmpLookupFast for a key of 32 bytes or more, read as WmpReadKeyVectors
+ * does (the caller has checked the page). */
+static WMP_NOINLINE NTSTATUS
+WmpLookupLongKey(_In_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock,
+                 _In_ LONG volatile *Counter)
+{
+    const UCHAR *Keep;
+    __m128i Words45 = WmpLoadTwoWords(Key + 32);
+    __m128i Words67 = WmpLoadTwoWords(Key + 48);
+    ULONG Nul = WMP_NUL_BITS(Words45, Words67);
+    ULONG Length;
+
+    if (Nul != 0) {
+        Length = 32 + WmpLowestSetBit32(Nul);
+    } else if (Key[WM_REGISTRY_MAX_KEY_LENGTH] == '\0') {
+        Length = WM_REGISTRY_MAX_KEY_LENGTH;
+    } else {
+        return STATUS_WM_INVALID_KEY;  /* over-long */
+    }
+    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+    Words45 = _mm_and_si128(Words45, _mm_loadu_si128((const __m128i *)(Keep + 32)));
+    Words67 = _mm_and_si128(Words67, _mm_loadu_si128((const __m128i *)(Keep + 48)));
+    return WmpLookupWords(WmpLoadTwoWords(Key), WmpLoadTwoWords(Key + 16), Words45, Words67, Length, TRUE, Type,
+                          Flags, Lock, Counter);
+}
+
+/*
+ * The x64 lookup, for a thread with a call slot and no call in progress
+ * (one this call interrupts), the key kept in registers (WmpLookupWords):
+ * read as WmpReadKeyVectors does, a key of 32 bytes or more by
+ * WmpLookupLongKey. The rest it leaves to WmpLookupKey: a NULL key, a key
+ * near a page end (see WmpParseKey), a thread without a slot or with a call
+ * in progress.
+ */
+WMP_LOOKUP_FAST NTSTATUS
+WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
+{
+    LONG volatile *Counter;
+    const UCHAR *Keep;
+    PVOID Thread;
+    __m128i Low;
+    __m128i High;
+    ULONG Length;
+    ULONG Index;
+    ULONG Nul;
+
+    /* The slot first: the key pointer is then not needed once the key is
+     * read. */
+    Thread = WmpCurrentThread();
+    Index = WmpCallSlotOf(Thread);
+    Counter = &WmpGate.Calls[Index].Active;
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread || WmpLoadRelaxed(Counter) != 0) ||
+        Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
+        return WmpLookupKey(Key, Type, Flags, Lock);
+    }
+    Low = WmpLoadTwoWords(Key);
+    High = WmpLoadTwoWords(Key + 16);
+    Nul = WMP_NUL_BITS(Low, High);
+    if (WMP_UNLIKELY(Nul == 0)) {
+        return WmpLookupLongKey(Key, Type, Flags, Lock, Counter);
+    }
+    Length = WmpLowestSetBit32(Nul);
+    if (Length == 0) {
+        return STATUS_WM_INVALID_KEY;
+    }
+    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+    Low = _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep));
+    High = _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16)));
+    return WmpLookupWords(Low, High, _mm_setzero_si128(), _mm_setzero_si128(), Length, FALSE, Type, Flags, Lock,
+                          Counter);
 }
 #endif
 
