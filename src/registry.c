@@ -534,6 +534,7 @@ WmpLowestSetBit(_In_ ULONG64 Mask)
 #endif
 }
 
+#ifdef WMP_FAST_LOOKUP
 /* The same for a 32-bit mask (no widening before the scan). */
 WM_INLINE ULONG
 WmpLowestSetBit32(_In_ ULONG Mask)
@@ -547,6 +548,7 @@ WmpLowestSetBit32(_In_ ULONG Mask)
     return Index;
 #endif
 }
+#endif
 
 /* Bytes kept of a Length-byte key: the 16 bytes from
  * WmpKeepBytes + WM_REGISTRY_MAX_KEY_LENGTH - Length + 16 * I mask its
