@@ -1799,10 +1799,10 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
 {
     PWMP_REGISTRY_RECORD Records;
     PWMP_REGISTRY_RECORD Record;
-    PWMP_REGISTRY_ENTRY Entry;
+    PWMP_REGISTRY_ENTRY Entry = NULL;
     PWMP_REGISTRY_TABLE Table;
     PWMP_REGISTRY Registry;
-    PCWMP_REGISTRY_TYPE Found;
+    PCWMP_REGISTRY_TYPE Found = NULL;
     __m128i Word4;
     __m128i Mixed;
     ULONG64 Hash;
