@@ -47,8 +47,9 @@
  *  of every longer key starting with it: its entry is compared). Writers
  *  rewrite a record under a sequence number (odd while rewriting, at
  *  DISPATCH_LEVEL so a reader never waits for a preempted writer); readers
- *  load it, the fields with acquire loads, and load it again (seqlock; on
- *  x86 only the compiler is constrained).
+ *  load it, the fields with acquire loads (the x64 lookup: plain loads,
+ *  which x64 keeps in order, under compiler barriers), and load it again
+ *  (seqlock; on x86 only the compiler is constrained).
  *  Removal writes a tombstone, so a probe chain never shortens under a
  *  reader. A rebuild (growth, or purging tombstones) fills a new record
  *  array, publishes it and retires the old one until no reader can be on it.
@@ -327,7 +328,8 @@ typedef struct _WMP_KEY {
 
 /* A record's Tag: the hash's top half, so records of other keys on a probe
  * chain rarely reach the key compare. A filter only: the zero-padded words
- * decide equality, the length included. */
+ * decide equality, the length included. (The x64 lookup, its key in
+ * registers, compares the words at once: fewer instructions.) */
 WM_INLINE ULONG
 WmpHashTag(_In_ ULONG64 Hash)
 {
