@@ -42,11 +42,14 @@
  *  WmpTableReserve). A record holds what a lookup needs: 32 hash bits,
  *  the first 40 key bytes (48 on 32-bit targets),
  *  the type descriptor and the entry pointer (handles are computed from it),
- *  so a lookup of a key of up to 40 bytes touches one line of the table and
- *  nothing of the entry. Writers rewrite a record under a sequence number
- *  (odd while rewriting, at DISPATCH_LEVEL so a reader never waits for a
- *  preempted writer); readers load it, the fields with acquire loads, and
- *  load it again (seqlock; on x86 only the compiler is constrained).
+ *  so a lookup of a key shorter than 40 bytes touches one line of the
+ *  table and nothing of the entry (a 40-byte key's words are also those
+ *  of every longer key starting with it: its entry is compared). Writers
+ *  rewrite a record under a sequence number (odd while rewriting, at
+ *  DISPATCH_LEVEL so a reader never waits for a preempted writer); readers
+ *  load it, the fields with acquire loads (the x64 lookup: plain loads,
+ *  which x64 keeps in order, under compiler barriers), and load it again
+ *  (seqlock; on x86 only the compiler is constrained).
  *  Removal writes a tombstone, so a probe chain never shortens under a
  *  reader. A rebuild (growth, or purging tombstones) fills a new record
  *  array, publishes it and retires the old one until no reader can be on it.
@@ -167,6 +170,17 @@ typedef ULONG64 WMP_ALIASING_WORD;
 #define WMP_WORD_READER static WMP_NOINLINE
 #else
 #define WMP_WORD_READER WMP_WORD_AT_A_TIME
+#endif
+/* x64 lookups keep the key in registers (WmpLookupFast); the general
+ * lookup (WmpLookupKey) takes the rare rest, out of line. Not under the
+ * sanitizers, which must check the key reader's loads and see the record
+ * loads as atomics. */
+#if defined(WMP_VECTOR_KEYS) && !defined(WMP_SANITIZED)
+#define WMP_FAST_LOOKUP 1
+#define WMP_LOOKUP_FAST WMP_WORD_AT_A_TIME
+#define WMP_LOOKUP_GENERAL static WMP_NOINLINE
+#else
+#define WMP_LOOKUP_GENERAL WM_INLINE
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -314,7 +328,8 @@ typedef struct _WMP_KEY {
 
 /* A record's Tag: the hash's top half, so records of other keys on a probe
  * chain rarely reach the key compare. A filter only: the zero-padded words
- * decide equality, the length included. */
+ * decide equality, the length included. (The x64 lookup, its key in
+ * registers, compares the words at once: fewer instructions.) */
 WM_INLINE ULONG
 WmpHashTag(_In_ ULONG64 Hash)
 {
@@ -369,8 +384,19 @@ WmpFoldMultiply(_In_ ULONG64 A, _In_ ULONG64 B)
 #endif
 }
 
+/* The last step of a key's hash. The index takes the low bits; those of
+ * the low product half see only the low bits of the words (measured: 1.54
+ * probes a hit on the benchmark's 10k keys instead of 1.22). Fold the high
+ * half in. */
+WM_INLINE ULONG64
+WmpHashMix(_In_ ULONG64 Hash)
+{
+    return Hash ^ (Hash >> 32);
+}
+
 /* Hashes the canonical words of a Length-byte key (1..64) and fills the
- * rest of *Parsed; the second half only for keys past 32 bytes. */
+ * rest of *Parsed; the second half only for keys past 32 bytes. The x64
+ * lookup (WmpLookupWords) computes the same from its registers. */
 WM_INLINE VOID
 WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
 {
@@ -383,10 +409,7 @@ WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
         Hash ^= WmpFoldMultiply(Words[4] ^ WMP_HASH_SECRET4, Words[5] ^ WMP_HASH_SECRET5) ^
                 WmpFoldMultiply(Words[6] ^ WMP_HASH_SECRET6, Words[7] ^ WMP_HASH_SECRET7);
     }
-    /* The index takes the low bits; those of the low product half see only
-     * the low bits of the words (measured: 1.54 probes a hit on the
-     * benchmark's 10k keys instead of 1.22). Fold the high half in. */
-    Parsed->Hash = Hash ^ (Hash >> 32);
+    Parsed->Hash = WmpHashMix(Hash);
     Parsed->Length = Length;
 }
 
@@ -507,6 +530,22 @@ WmpLowestSetBit(_In_ ULONG64 Mask)
 #endif
 }
 
+#ifdef WMP_FAST_LOOKUP
+/* The same for a 32-bit mask (no widening before the scan). */
+WM_INLINE ULONG
+WmpLowestSetBit32(_In_ ULONG Mask)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (ULONG)__builtin_ctz(Mask);
+#else
+    ULONG Index;
+
+    (VOID)_BitScanForward(&Index, Mask);
+    return Index;
+#endif
+}
+#endif
+
 /* Bytes kept of a Length-byte key: the 16 bytes from
  * WmpKeepBytes + WM_REGISTRY_MAX_KEY_LENGTH - Length + 16 * I mask its
  * vector I (0xFF below the length, 0 from it). */
@@ -582,7 +621,6 @@ WmpReadKeyVectors(_In_z_ PCSTR Key, _Out_ ULONG64 *Words)
     _mm_storeu_si128((__m128i *)&Words[6], High2);
     return Length;
 }
-#undef WMP_NUL_BITS
 #endif
 
 /*
@@ -731,31 +769,39 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
     WmpStoreRelaxed(Counter, Call->Saved + 1);
     /* The announcement precedes the gate loads in program order; the
      * processor may still let them pass it, which the writers' heavy
-     * barrier (or, in reader-fences mode, WmpEnter's fence) answers. */
+     * barrier (or, in reader-fences mode, WmpEnterAnnounced's fence)
+     * answers. */
     WmpCompilerBarrier();
     return FALSE;
 }
 
-/* Leaves a registry call. The release store orders every read of the call
- * before it: a writer that then sees the slot idle may free. */
+/* Leaves a call announced in a slot. The release store orders every read
+ * of the call before it: a writer that then sees the slot idle may free. */
+WM_INLINE VOID
+WmpLeaveSlot(_In_ const WMP_CALL *Call)
+{
+    WmpStoreRelease(Call->Counter, Call->Saved);
+}
+
+/* Leaves a registry call. */
 WM_INLINE VOID
 WmpLeave(_In_ const WMP_CALL *Call)
 {
     if (!WMP_UNLIKELY(Call->Saved < 0)) {
-        WmpStoreRelease(Call->Counter, Call->Saved);
+        WmpLeaveSlot(Call);
     } else {
         InterlockedDecrement(Call->Counter);
     }
 }
 
-/* Enters a registry call. On success *Registry stays valid until WmpLeave. */
+/* Enters a registry call announced in *Call (Fenced: the announcement was
+ * a full barrier). On success *Registry stays valid until WmpLeave; on
+ * failure the call has left. */
 WM_INLINE NTSTATUS
-WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
+WmpEnterAnnounced(_In_ const WMP_CALL *Call, _In_ BOOLEAN Fenced, _Out_ PWMP_REGISTRY *Registry)
 {
     ULONG_PTR Published;
-    BOOLEAN Fenced;
 
-    Fenced = WmpAnnounce(Call);
     for (;;) {
         /* A destroy that set DESTROYING before the announcement is seen
          * here; one that sets it later sees the announcement and refuses. */
@@ -771,12 +817,25 @@ WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
         if (Fenced) {
             break;
         }
-        /* Reader-fences mode: fence, then load the gate again under it. */
-        WmpFullBarrier();
+        /* Reader-fences mode: fence, then load the gate again under it. The
+         * fence is an interlocked no-op on the call's own slot (only this
+         * thread writes it): no local, so a lookup needs no stack frame
+         * (MFENCE would not either, but doubled the time of a lookup with
+         * 100k keys). */
+        (VOID)InterlockedOr(Call->Counter, 0);
         Fenced = TRUE;
     }
     *Registry = (PWMP_REGISTRY)(Published & ~WMP_GATE_FLAGS);
     return STATUS_SUCCESS;
+}
+
+/* Enters a registry call. On success *Registry stays valid until WmpLeave. */
+WM_INLINE NTSTATUS
+WmpEnter(_Out_ WMP_CALL *Call, _Out_ PWMP_REGISTRY *Registry)
+{
+    BOOLEAN Fenced = WmpAnnounce(Call);
+
+    return WmpEnterAnnounced(Call, Fenced, Registry);
 }
 
 /* Enters as a writer: returns owning the registry's writer lock (at
@@ -1067,6 +1126,26 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
 #endif
 }
 
+#ifdef WMP_FAST_LOOKUP
+/* WmpRecordKeyEquals for a key in registers (WmpLookupWords): Low and High
+ * hold its words 0-3, Word4 its word 4 and a zero word. */
+WM_INLINE BOOLEAN
+WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i Low, _In_ __m128i High,
+                          _In_ __m128i Word4)
+{
+    const ULONG64 *Words = (const ULONG64 *)(ULONG_PTR)Record->Key;
+    __m128i Same;
+    BOOLEAN Equal;
+
+    Same = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[0]), Low),
+                                       _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[2]), High)),
+                         _mm_cmpeq_epi8(_mm_loadl_epi64((const __m128i *)&Words[4]), Word4));
+    Equal = _mm_movemask_epi8(Same) == 0xFFFF;
+    WmpCompilerBarrier();
+    return Equal;
+}
+#endif
+
 /*
  * Lock-free lookup (any thread inside the gate). Returns the entry and its
  * type descriptor, or NULL. Each record is read as a seqlock reader does:
@@ -1108,7 +1187,9 @@ WmpTableFind(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key, _Out_ PCWM
         if (Entry == NULL) {
             return NULL;
         }
-        if (Found != NULL && (Key->Length <= WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
+        /* A key of exactly a record's bytes has the same record words as
+         * any longer key starting with it: the entry's words decide. */
+        if (Found != NULL && (Key->Length < WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
             *Type = Found;
             return Entry;
         }
@@ -1627,9 +1708,23 @@ WmRegistryUnregister(PCSTR Key)
 /* Lookups                                                                  */
 /* ------------------------------------------------------------------------ */
 
-_Use_decl_annotations_
-NTSTATUS
-WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEADER *Lock)
+/* A hit: counts the handle if asked, returns the lock. Inside the gate. */
+WM_INLINE VOID
+WmpLookupHit(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ ULONG Flags, _Out_ PWM_LOCK_HEADER *Lock)
+{
+    if ((Flags & WMP_REGISTRY_LOOKUP_REFERENCE) != 0) {
+        /* Inside the gate the entry cannot be freed; once counted it
+         * cannot be freed after we leave either. */
+        InterlockedIncrement(&Entry->References);
+    }
+    *Lock = WmpEntryLock(Entry);
+}
+
+/* A lookup from the key on (the caller has checked the other arguments and
+ * the IRQL, and set *Lock to NULL): every lookup on most targets, on x64
+ * what WmpLookupFast leaves to it. */
+WMP_LOOKUP_GENERAL NTSTATUS
+WmpLookupKey(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
 {
     PWMP_REGISTRY Registry;
     PWMP_REGISTRY_ENTRY Entry;
@@ -1638,16 +1733,6 @@ WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEA
     NTSTATUS Status;
     WMP_CALL Call;
 
-    if (Lock == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    *Lock = NULL;
-    if (Type == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
     if (!WmpParseKey(Key, &Parsed)) {
         return STATUS_WM_INVALID_KEY;
     }
@@ -1663,15 +1748,244 @@ WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEA
          * of the same type reads the entry. */
         Status = STATUS_WM_TYPE_MISMATCH;
     } else {
-        if ((Flags & WMP_REGISTRY_LOOKUP_REFERENCE) != 0) {
-            /* Inside the gate the entry cannot be freed; once counted it
-             * cannot be freed after we leave either. */
-            InterlockedIncrement(&Entry->References);
-        }
-        *Lock = WmpEntryLock(Entry);
+        WmpLookupHit(Entry, Flags, Lock);
     }
     WmpLeave(&Call);
     return Status;
+}
+
+#ifdef WMP_FAST_LOOKUP
+/* A hit of the x64 lookup under another declaration's type descriptor:
+ * the type check reads the entry. Leaves the gate. */
+static WMP_NOINLINE NTSTATUS
+WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags,
+                   _Inout_ PWM_LOCK_HEADER *Lock, _In_ WMP_CALL Call)
+{
+    NTSTATUS Status = STATUS_WM_TYPE_MISMATCH;
+
+    if (WmpTypeMatches(Entry, Type)) {
+        WmpLookupHit(Entry, Flags, Lock);
+        Status = STATUS_SUCCESS;
+    }
+    WmpLeaveSlot(&Call);
+    return Status;
+}
+
+/* TRUE when an entry's key words 5-7 are those in Words45 (high half) and
+ * Words67. */
+WM_INLINE BOOLEAN
+WmpEntryTailEqualsVectors(_In_ const WMP_REGISTRY_ENTRY *Entry, _In_ __m128i Words45, _In_ __m128i Words67)
+{
+    __m128i Same = _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Entry->Key[4]), Words45),
+                                 _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Entry->Key[6]), Words67));
+
+    return _mm_movemask_epi8(Same) == 0xFFFF;
+}
+
+/*
+ * The x64 lookup of a key in registers: Low, High, Words45 and Words67 its
+ * canonical words (as WmpReadKeyVectors leaves them), Length its length.
+ * Hashes as WmpKeyFinish does and reads records as WmpTableFind does, for
+ * a thread whose call slot Counter is and has no call in progress, so the
+ * count to restore is 0. Long: the key may be 32 bytes or longer; FALSE
+ * (WmpLookupFast) compiles its code for those out. Its calls are tail
+ * calls and it keeps few values across the probe loop, so that it needs
+ * few registers saved.
+ */
+WMP_LOOKUP_FAST NTSTATUS
+WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ __m128i Words67, _In_ ULONG Length,
+               _In_ BOOLEAN Long, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock,
+               _In_ LONG volatile *Counter)
+{
+    PWMP_REGISTRY_RECORD Records;
+    PWMP_REGISTRY_RECORD Record;
+    PWMP_REGISTRY_ENTRY Entry = NULL;
+    PWMP_REGISTRY_TABLE Table;
+    PWMP_REGISTRY Registry;
+    PCWMP_REGISTRY_TYPE Found = NULL;
+    __m128i Word4;
+    __m128i Mixed;
+    ULONG64 Hash;
+    ULONG Sequence;
+    BOOLEAN Match;
+    NTSTATUS Status;
+    WMP_CALL Call;
+
+    /* WmpKeyFinish, the words xored with their secrets as vectors. */
+    Mixed = _mm_xor_si128(Low, _mm_set_epi64x((LONG64)WMP_HASH_SECRET1, (LONG64)WMP_HASH_SECRET0));
+    Hash = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                           (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    Mixed = _mm_xor_si128(High, _mm_set_epi64x((LONG64)WMP_HASH_SECRET3, (LONG64)WMP_HASH_SECRET2));
+    Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                            (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    if (Long && Length > 32) {
+        Mixed = _mm_xor_si128(Words45, _mm_set_epi64x((LONG64)WMP_HASH_SECRET5, (LONG64)WMP_HASH_SECRET4));
+        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+        Mixed = _mm_xor_si128(Words67, _mm_set_epi64x((LONG64)WMP_HASH_SECRET7, (LONG64)WMP_HASH_SECRET6));
+        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
+                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    }
+    Hash = WmpHashMix(Hash);
+    /* The record's word 4 and a zero word. */
+    Word4 = Long ? _mm_move_epi64(Words45) : _mm_setzero_si128();
+
+    /* As WmpAnnounce. */
+    Call.Counter = Counter;
+    Call.Saved = 0;
+    WmpStoreRelaxed(Counter, 1);
+    WmpCompilerBarrier();
+    Status = WmpEnterAnnounced(&Call, FALSE, &Registry);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+
+    /* WmpTableFind: a record whose sequence is odd, or changed while it was
+     * read, is read again. The fields between the sequence loads are read
+     * as the key words are (WmpRecordKeyEquals): plain loads, which x64
+     * does not reorder with loads, the fields' volatile and a compiler
+     * barrier keeping the compiler's order. (GCC gives the address of a
+     * 64-bit __atomic_load a register of its own: measured, a saved
+     * register and three instructions more a lookup.) The tag is not
+     * compared: words 0-4 with the terminator among them are exact, and
+     * checking them costs fewer instructions than checking the tag first. */
+    Table = WmpLoadAcquire(&Registry->Table);
+    Record = &WmpTableRecords(Table)[(ULONG)Hash & Table->Mask];
+    for (;;) {
+        Sequence = WmpLoadAcquire(&Record->Sequence);
+        if (!WMP_UNLIKELY((Sequence & 1) != 0)) {
+            Entry = Record->Entry;
+            /* Neither NULL nor WMP_TOMBSTONE, and the key's record words. */
+            Match = (ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4);
+            if (Match) {
+                Found = Record->Type;
+            }
+            WmpCompilerBarrier();
+            if (!WMP_UNLIKELY(WmpLoadRelaxed(&Record->Sequence) != Sequence)) {
+                /* From 40 bytes on the entry has the rest of the key (an
+                 * entry is immutable, and stays allocated inside the gate). */
+                if (Match && (!Long || Length < WMP_RECORD_KEY_WORDS * 8 ||
+                              WmpEntryTailEqualsVectors(Entry, Words45, Words67))) {
+                    break;
+                }
+                if (Entry == NULL) {
+                    /* The registry again, not kept across the loop: inside
+                     * the gate it is the published one. */
+                    Registry = (PWMP_REGISTRY)((ULONG_PTR)WmpLoadRelaxed(&WmpGate.Published) & ~WMP_GATE_FLAGS);
+                    Status = WmpLoadRelaxed(&Registry->Count) == 0 ? STATUS_WM_REGISTRY_EMPTY
+                                                                   : STATUS_WM_KEY_NOT_FOUND;
+                    WmpLeaveSlot(&Call);
+                    return Status;
+                }
+                /* The mask loaded again, not kept across the loop. */
+                Records = WmpTableRecords(Table);
+                Record = &Records[(Record - Records + 1) & Table->Mask];
+                continue;
+            }
+        }
+        /* A writer is rewriting the record. */
+        WmpPause();
+    }
+    if (WMP_UNLIKELY(Found != Type)) {
+        return WmpLookupOtherType(Entry, Type, Flags, Lock, Call);
+    }
+    WmpLookupHit(Entry, Flags, Lock);
+    WmpLeaveSlot(&Call);
+    return STATUS_SUCCESS;
+}
+
+/* WmpLookupFast for a key of 32 bytes or more, read as WmpReadKeyVectors
+ * does (the caller has checked the page). */
+static WMP_NOINLINE NTSTATUS
+WmpLookupLongKey(_In_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock,
+                 _In_ LONG volatile *Counter)
+{
+    const UCHAR *Keep;
+    __m128i Words45 = WmpLoadTwoWords(Key + 32);
+    __m128i Words67 = WmpLoadTwoWords(Key + 48);
+    ULONG Nul = WMP_NUL_BITS(Words45, Words67);
+    ULONG Length;
+
+    if (Nul != 0) {
+        Length = 32 + WmpLowestSetBit32(Nul);
+    } else if (Key[WM_REGISTRY_MAX_KEY_LENGTH] == '\0') {
+        Length = WM_REGISTRY_MAX_KEY_LENGTH;
+    } else {
+        return STATUS_WM_INVALID_KEY;  /* over-long */
+    }
+    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+    Words45 = _mm_and_si128(Words45, _mm_loadu_si128((const __m128i *)(Keep + 32)));
+    Words67 = _mm_and_si128(Words67, _mm_loadu_si128((const __m128i *)(Keep + 48)));
+    return WmpLookupWords(WmpLoadTwoWords(Key), WmpLoadTwoWords(Key + 16), Words45, Words67, Length, TRUE, Type,
+                          Flags, Lock, Counter);
+}
+
+/*
+ * The x64 lookup, for a thread with a call slot and no call in progress
+ * (one this call interrupts), the key kept in registers (WmpLookupWords):
+ * read as WmpReadKeyVectors does, a key of 32 bytes or more by
+ * WmpLookupLongKey. The rest it leaves to WmpLookupKey: a NULL key, a key
+ * near a page end (see WmpParseKey), a thread without a slot or with a call
+ * in progress.
+ */
+WMP_LOOKUP_FAST NTSTATUS
+WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
+{
+    LONG volatile *Counter;
+    const UCHAR *Keep;
+    PVOID Thread;
+    __m128i Low;
+    __m128i High;
+    ULONG Length;
+    ULONG Index;
+    ULONG Nul;
+
+    /* The slot first: the key pointer is then not needed once the key is
+     * read. */
+    Thread = WmpCurrentThread();
+    Index = WmpCallSlotOf(Thread);
+    Counter = &WmpGate.Calls[Index].Active;
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread || WmpLoadRelaxed(Counter) != 0) ||
+        Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
+        return WmpLookupKey(Key, Type, Flags, Lock);
+    }
+    Low = WmpLoadTwoWords(Key);
+    High = WmpLoadTwoWords(Key + 16);
+    Nul = WMP_NUL_BITS(Low, High);
+    if (WMP_UNLIKELY(Nul == 0)) {
+        return WmpLookupLongKey(Key, Type, Flags, Lock, Counter);
+    }
+    Length = WmpLowestSetBit32(Nul);
+    if (Length == 0) {
+        return STATUS_WM_INVALID_KEY;
+    }
+    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+    Low = _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep));
+    High = _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16)));
+    return WmpLookupWords(Low, High, _mm_setzero_si128(), _mm_setzero_si128(), Length, FALSE, Type, Flags, Lock,
+                          Counter);
+}
+#endif
+
+_Use_decl_annotations_
+NTSTATUS
+WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEADER *Lock)
+{
+    if (Lock == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    *Lock = NULL;
+    if (Type == NULL) {
+        return STATUS_WM_INVALID_PARAMETER;
+    }
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+#ifdef WMP_FAST_LOOKUP
+    return WmpLookupFast(Key, Type, Flags, Lock);
+#else
+    return WmpLookupKey(Key, Type, Flags, Lock);
+#endif
 }
 
 _Use_decl_annotations_
