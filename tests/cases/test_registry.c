@@ -731,6 +731,54 @@ WMT_REG_TEST(keys_every_length_and_alignment)
     }
 }
 
+/* A table record holds a key's first 40 bytes (48 on 32-bit targets): a key
+ * of exactly that length has the record words of every longer key that
+ * starts with it, and must still not find that key's entry. Each pair is
+ * looked up in a 16-record table, so the short key's probe meets the long
+ * key's record for some of the pairs (every 16th or so). */
+WMT_REG_TEST(keys_of_a_record_length_not_confused_with_longer_ones)
+{
+    static const ULONG Lengths[] = { 40, 48 };
+    char Short[WM_REGISTRY_MAX_KEY_LENGTH + 1];
+    char Long[WM_REGISTRY_MAX_KEY_LENGTH + 1];
+    WMT_REG_FAST Mutex;
+    ULONG Which;
+    ULONG Pair;
+    ULONG Index;
+    ULONG Value;
+
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    for (Which = 0; Which < sizeof(Lengths) / sizeof(Lengths[0]); Which++) {
+        for (Pair = 0; Pair < 200; Pair++) {
+            for (Index = 0; Index < Lengths[Which]; Index++) {
+                Short[Index] = (char)('a' + (Index * 7 + Pair) % 26);
+            }
+            Short[0] = (char)('0' + Pair % 10);
+            Short[1] = (char)('0' + Pair / 10 % 10);
+            Short[2] = (char)('0' + Pair / 100);
+            Short[Lengths[Which]] = '\0';
+            for (Index = 0; Index <= Lengths[Which]; Index++) {
+                Long[Index] = Short[Index];
+            }
+            Long[Lengths[Which]] = '+';
+            Long[Lengths[Which] + 1] = 'x';
+            Long[Lengths[Which] + 2] = '\0';
+
+            Value = 2;
+            WMT_CHECK_STATUS(WmtRegFastRegisterChecked(Long, &Value, NULL), STATUS_SUCCESS);
+            WMT_CHECK_STATUS(WmtRegFastRegistryGet(Short, &Mutex), STATUS_WM_KEY_NOT_FOUND);
+            Value = 1;
+            WMT_CHECK_STATUS(WmtRegFastRegisterChecked(Short, &Value, NULL), STATUS_SUCCESS);
+            WMT_CHECK_STATUS(WmtRegFastRegistryGet(Short, &Mutex), STATUS_SUCCESS);
+            WMT_CHECK_EQ(*(ULONG *)WmpLockValue(&Mutex.Object->Lock.Header), 1);
+            WMT_CHECK_STATUS(WmtRegFastRegistryGet(Long, &Mutex), STATUS_SUCCESS);
+            WMT_CHECK_EQ(*(ULONG *)WmpLockValue(&Mutex.Object->Lock.Header), 2);
+            WMT_CHECK_STATUS(WmRegistryUnregister(Short), STATUS_SUCCESS);
+            WMT_CHECK_STATUS(WmRegistryUnregister(Long), STATUS_SUCCESS);
+        }
+    }
+}
+
 /* A key placed at Where (Length bytes of Pattern, then the terminator). */
 static PCSTR
 WmtRegPlaceKey(_Out_writes_(Length + 1) PCHAR Where, _In_ ULONG Length, _In_ ULONG Pattern)
@@ -2021,6 +2069,7 @@ WMT_SUITE(registry) {
     WMT_CASE(registry, bad_keys_on_every_entry_point, 0),
     WMT_CASE(registry, keys_every_length_and_alignment, 0),
     WMT_CASE(registry, keys_found_from_either_key_reader, 0),
+    WMT_CASE(registry, keys_of_a_record_length_not_confused_with_longer_ones, 0),
     WMT_CASE(registry, unregister_frees_and_runs_destructor, 0),
     WMT_CASE(registry, counted_handles, 0),
     WMT_CASE(registry, registry_lock, 0),
