@@ -516,24 +516,10 @@ WmpReadKeyWords(_In_z_ PCSTR Key, _Out_ ULONG64 *Words)
 }
 
 #ifdef WMP_VECTOR_KEYS
-/* Index of the lowest set bit of a non-zero mask. */
+/* Index of the lowest set bit of a non-zero mask (the NUL bits of 32 key
+ * bytes). */
 WM_INLINE ULONG
-WmpLowestSetBit(_In_ ULONG64 Mask)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (ULONG)__builtin_ctzll(Mask);
-#else
-    ULONG Index;
-
-    (VOID)_BitScanForward64(&Index, Mask);
-    return Index;
-#endif
-}
-
-#ifdef WMP_FAST_LOOKUP
-/* The same for a 32-bit mask (no widening before the scan). */
-WM_INLINE ULONG
-WmpLowestSetBit32(_In_ ULONG Mask)
+WmpLowestSetBit(_In_ ULONG Mask)
 {
 #if defined(__GNUC__) || defined(__clang__)
     return (ULONG)__builtin_ctz(Mask);
@@ -544,7 +530,6 @@ WmpLowestSetBit32(_In_ ULONG Mask)
     return Index;
 #endif
 }
-#endif
 
 /* Bytes kept of a Length-byte key: the 16 bytes from
  * WmpKeepBytes + WM_REGISTRY_MAX_KEY_LENGTH - Length + 16 * I mask its
@@ -572,6 +557,28 @@ WmpLoadTwoWords(_In_ PCSTR Bytes)
     ((ULONG)_mm_movemask_epi8(_mm_cmpeq_epi8((Low), _mm_setzero_si128())) | \
      (ULONG)_mm_movemask_epi8(_mm_cmpeq_epi8((High), _mm_setzero_si128())) << 16)
 
+/* The mask that keeps a Length-byte key's bytes: its vector I (0..3) is the
+ * 16 bytes from WmpKeepFrom(Length) + 16 * I. */
+WM_INLINE const UCHAR *
+WmpKeepFrom(_In_ ULONG Length)
+{
+    return &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
+}
+#define WmpKeepVector(Keep, I) _mm_loadu_si128((const __m128i *)((Keep) + 16 * (I)))
+
+/* Length (32..64) of a key with no NUL in its first 32 bytes, from its
+ * vectors 2 and 3; 0 for an over-long key. */
+WMP_WORD_AT_A_TIME ULONG
+WmpKeyTailLength(_In_z_ PCSTR Key, _In_ __m128i Words45, _In_ __m128i Words67)
+{
+    ULONG Nul = WMP_NUL_BITS(Words45, Words67);
+
+    if (Nul != 0) {
+        return 32 + WmpLowestSetBit(Nul);
+    }
+    return Key[WM_REGISTRY_MAX_KEY_LENGTH] == '\0' ? WM_REGISTRY_MAX_KEY_LENGTH : 0;
+}
+
 /*
  * The x64 key reader: two 16-byte vectors (two more for a key past 31
  * bytes), NUL bytes found by compare and mask, bytes past the key cleared
@@ -588,35 +595,28 @@ WmpLoadTwoWords(_In_ PCSTR Bytes)
 WMP_WORD_AT_A_TIME ULONG
 WmpReadKeyVectors(_In_z_ PCSTR Key, _Out_ ULONG64 *Words)
 {
-    const UCHAR *Keep;
     __m128i Low = WmpLoadTwoWords(Key);
     __m128i High = WmpLoadTwoWords(Key + 16);
     __m128i Low2 = _mm_setzero_si128();
     __m128i High2 = _mm_setzero_si128();
-    ULONG64 Nul = WMP_NUL_BITS(Low, High);
+    ULONG Nul = WMP_NUL_BITS(Low, High);
     ULONG Length;
 
     if (!WMP_UNLIKELY(Nul == 0)) {
         /* Up to 31 bytes: the upper words stay zero. */
         Length = WmpLowestSetBit(Nul);
-        Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
     } else {
         Low2 = WmpLoadTwoWords(Key + 32);
         High2 = WmpLoadTwoWords(Key + 48);
-        Nul = (ULONG64)WMP_NUL_BITS(Low2, High2) << 32;
-        if (Nul != 0) {
-            Length = WmpLowestSetBit(Nul);
-        } else if (Key[WM_REGISTRY_MAX_KEY_LENGTH] == '\0') {
-            Length = WM_REGISTRY_MAX_KEY_LENGTH;
-        } else {
+        Length = WmpKeyTailLength(Key, Low2, High2);
+        if (Length == 0) {
             return 0;  /* over-long */
         }
-        Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
-        Low2 = _mm_and_si128(Low2, _mm_loadu_si128((const __m128i *)(Keep + 32)));
-        High2 = _mm_and_si128(High2, _mm_loadu_si128((const __m128i *)(Keep + 48)));
+        Low2 = _mm_and_si128(Low2, WmpKeepVector(WmpKeepFrom(Length), 2));
+        High2 = _mm_and_si128(High2, WmpKeepVector(WmpKeepFrom(Length), 3));
     }
-    _mm_storeu_si128((__m128i *)&Words[0], _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep)));
-    _mm_storeu_si128((__m128i *)&Words[2], _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16))));
+    _mm_storeu_si128((__m128i *)&Words[0], _mm_and_si128(Low, WmpKeepVector(WmpKeepFrom(Length), 0)));
+    _mm_storeu_si128((__m128i *)&Words[2], _mm_and_si128(High, WmpKeepVector(WmpKeepFrom(Length), 1)));
     _mm_storeu_si128((__m128i *)&Words[4], Low2);
     _mm_storeu_si128((__m128i *)&Words[6], High2);
     return Length;
@@ -1771,6 +1771,16 @@ WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type
     return Status;
 }
 
+/* WmpFoldMultiply of a vector's two words, each xored with its secret, as
+ * WmpKeyFinish folds a pair of canonical words. */
+WM_INLINE ULONG64
+WmpFoldVector(_In_ __m128i Words, _In_ ULONG64 SecretLow, _In_ ULONG64 SecretHigh)
+{
+    __m128i Mixed = _mm_xor_si128(Words, _mm_set_epi64x((LONG64)SecretHigh, (LONG64)SecretLow));
+
+    return WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed), (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+}
+
 /* TRUE when an entry's key words 5-7 are those in Words45 (high half) and
  * Words67. */
 WM_INLINE BOOLEAN
@@ -1804,27 +1814,18 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
     PWMP_REGISTRY Registry;
     PCWMP_REGISTRY_TYPE Found = NULL;
     __m128i Word4;
-    __m128i Mixed;
     ULONG64 Hash;
     ULONG Sequence;
     BOOLEAN Match;
     NTSTATUS Status;
     WMP_CALL Call;
 
-    /* WmpKeyFinish, the words xored with their secrets as vectors. */
-    Mixed = _mm_xor_si128(Low, _mm_set_epi64x((LONG64)WMP_HASH_SECRET1, (LONG64)WMP_HASH_SECRET0));
-    Hash = WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
-                           (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
-    Mixed = _mm_xor_si128(High, _mm_set_epi64x((LONG64)WMP_HASH_SECRET3, (LONG64)WMP_HASH_SECRET2));
-    Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
-                            (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+    /* WmpKeyFinish from the vectors. */
+    Hash = WmpFoldVector(Low, WMP_HASH_SECRET0, WMP_HASH_SECRET1) ^
+           WmpFoldVector(High, WMP_HASH_SECRET2, WMP_HASH_SECRET3);
     if (Long && Length > 32) {
-        Mixed = _mm_xor_si128(Words45, _mm_set_epi64x((LONG64)WMP_HASH_SECRET5, (LONG64)WMP_HASH_SECRET4));
-        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
-                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
-        Mixed = _mm_xor_si128(Words67, _mm_set_epi64x((LONG64)WMP_HASH_SECRET7, (LONG64)WMP_HASH_SECRET6));
-        Hash ^= WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed),
-                                (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
+        Hash ^= WmpFoldVector(Words45, WMP_HASH_SECRET4, WMP_HASH_SECRET5) ^
+                WmpFoldVector(Words67, WMP_HASH_SECRET6, WMP_HASH_SECRET7);
     }
     Hash = WmpHashMix(Hash);
     /* The record's word 4 and a zero word. */
@@ -1900,22 +1901,15 @@ static WMP_NOINLINE NTSTATUS
 WmpLookupLongKey(_In_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock,
                  _In_ LONG volatile *Counter)
 {
-    const UCHAR *Keep;
     __m128i Words45 = WmpLoadTwoWords(Key + 32);
     __m128i Words67 = WmpLoadTwoWords(Key + 48);
-    ULONG Nul = WMP_NUL_BITS(Words45, Words67);
-    ULONG Length;
+    ULONG Length = WmpKeyTailLength(Key, Words45, Words67);
 
-    if (Nul != 0) {
-        Length = 32 + WmpLowestSetBit32(Nul);
-    } else if (Key[WM_REGISTRY_MAX_KEY_LENGTH] == '\0') {
-        Length = WM_REGISTRY_MAX_KEY_LENGTH;
-    } else {
+    if (Length == 0) {
         return STATUS_WM_INVALID_KEY;  /* over-long */
     }
-    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
-    Words45 = _mm_and_si128(Words45, _mm_loadu_si128((const __m128i *)(Keep + 32)));
-    Words67 = _mm_and_si128(Words67, _mm_loadu_si128((const __m128i *)(Keep + 48)));
+    Words45 = _mm_and_si128(Words45, WmpKeepVector(WmpKeepFrom(Length), 2));
+    Words67 = _mm_and_si128(Words67, WmpKeepVector(WmpKeepFrom(Length), 3));
     return WmpLookupWords(WmpLoadTwoWords(Key), WmpLoadTwoWords(Key + 16), Words45, Words67, Length, TRUE, Type,
                           Flags, Lock, Counter);
 }
@@ -1955,13 +1949,13 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     if (WMP_UNLIKELY(Nul == 0)) {
         return WmpLookupLongKey(Key, Type, Flags, Lock, Counter);
     }
-    Length = WmpLowestSetBit32(Nul);
+    Length = WmpLowestSetBit(Nul);
     if (Length == 0) {
         return STATUS_WM_INVALID_KEY;
     }
-    Keep = &WmpKeepBytes[WM_REGISTRY_MAX_KEY_LENGTH] - (SIZE_T)Length;
-    Low = _mm_and_si128(Low, _mm_loadu_si128((const __m128i *)Keep));
-    High = _mm_and_si128(High, _mm_loadu_si128((const __m128i *)(Keep + 16)));
+    Keep = WmpKeepFrom(Length);
+    Low = _mm_and_si128(Low, WmpKeepVector(Keep, 0));
+    High = _mm_and_si128(High, WmpKeepVector(Keep, 1));
     return WmpLookupWords(Low, High, _mm_setzero_si128(), _mm_setzero_si128(), Length, FALSE, Type, Flags, Lock,
                           Counter);
 }
