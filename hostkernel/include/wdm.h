@@ -996,8 +996,9 @@ HK_INLINE VOID WriteULongPtrRelease(_Out_ _Interlocked_operand_ ULONG_PTR volati
  * every thread that runs kernel code is the kernel's: the process's first
  * thread (adopted before main), threads from PsCreateSystemThread, and host
  * threads that call HkAdoptCurrentThread first. Anywhere else
- * KeGetCurrentThread returns NULL (what gs:[188h] reads under Wine) and the
- * model's routines stop the process with a message. */
+ * KeGetCurrentThread returns NULL (what gs:[188h] reads under Wine), the
+ * model's exported routines stop the process with a message, and the inline
+ * KeGetCurrentIrql faults on the NULL thread. */
 typedef struct _HK_KTHREAD_PREFIX {
     DISPATCHER_HEADER Header;
     ULONG Magic;
