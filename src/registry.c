@@ -44,15 +44,17 @@
  *  the type descriptor and the entry pointer (handles are computed from it),
  *  so a lookup of a key shorter than 40 bytes touches one line of the
  *  table and nothing of the entry (a 40-byte key's words are also those
- *  of every longer key starting with it: its entry is compared). Writers
- *  rewrite a record under a sequence number (odd while rewriting, at
- *  DISPATCH_LEVEL so a reader never waits for a preempted writer); readers
- *  load it, the fields with acquire loads (the x64 lookup: plain loads,
- *  which x64 keeps in order, under compiler barriers), and load it again
- *  (seqlock; on x86 only the compiler is constrained).
- *  Removal writes a tombstone, so a probe chain never shortens under a
- *  reader. A rebuild (growth, or purging tombstones) fills a new record
- *  array, publishes it and retires the old one until no reader can be on it.
+ *  of every longer key starting with it: its entry is compared).
+ *  Records are written once per table: a writer fills an empty record's
+ *  fields, then publishes its entry pointer (release); the only later
+ *  change is that pointer becoming a tombstone (removal, or the old record
+ *  of an overwritten key, after its replacement is inserted further along
+ *  the chain). So a reader loads the entry pointer (acquire) and then the
+ *  fields, which cannot change under it: no retry, no wait for a writer
+ *  (the x64 lookup: plain loads, which x64 keeps in order, under compiler
+ *  barriers). Tombstones keep probe chains whole and are not reused; a
+ *  rebuild (growth, or purging tombstones) fills a new record array,
+ *  publishes it and retires the old one until no reader can be on it.
  *
  *  Entry. One 64-byte-aligned block: type identity, the whole key and its
  *  hash (rebuilds, keys longer than a record holds), the mutable fields,
@@ -111,8 +113,8 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #endif
 
 /* Key words of a record: 64-bit atomics where they are single loads; on
- * 32-bit targets two plain loads, a torn word being caught by the record's
- * sequence check like any other concurrent rewrite. */
+ * 32-bit targets two plain loads (no word can tear: a record's words never
+ * change once its entry is published). */
 #if defined(_WIN64) || defined(__LP64__)
 #define WmpLoadKeyWord(P)          WmpLoadAcquire(P)
 #define WmpStoreKeyWord(P, V)      WmpStoreRelease((P), (V))
@@ -227,12 +229,14 @@ struct _WMP_REGISTRY_ENTRY {
 #endif
 
 /* One table record, one cache line: everything a lookup reads. */
+/* Fields before Entry are written before it is published and never change
+ * after (a tombstone keeps them). */
 typedef struct _WMP_REGISTRY_RECORD {
-    ULONG volatile               Sequence;  /* odd while a writer rewrites it   */
-    ULONG volatile               Tag;       /* hash bits 32..63 (WmpHashTag)     */
-    PWMP_REGISTRY_ENTRY volatile Entry;     /* NULL (ends a probe chain),
-                                               WMP_TOMBSTONE or an entry        */
-    PCWMP_REGISTRY_TYPE volatile Type;      /* Entry->Type                      */
+    ULONG                        Tag;       /* hash bits 32..63 (WmpHashTag)     */
+    ULONG                        Reserved;
+    PWMP_REGISTRY_ENTRY volatile Entry;     /* NULL (ends a probe chain), an
+                                               entry, then WMP_TOMBSTONE         */
+    PCWMP_REGISTRY_TYPE          Type;      /* Entry->Type                      */
     ULONG64 volatile             Key[WMP_RECORD_KEY_WORDS]; /* zero-padded      */
 } WMP_REGISTRY_RECORD, *PWMP_REGISTRY_RECORD;
 
@@ -1148,11 +1152,9 @@ WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i L
 
 /*
  * Lock-free lookup (any thread inside the gate). Returns the entry and its
- * type descriptor, or NULL. Each record is read as a seqlock reader does:
- * sequence (acquire), fields (acquire: none can be reordered after the
- * second sequence load), sequence again; an odd or changed sequence means a
- * writer was rewriting it (for a few stores, at DISPATCH_LEVEL): read again.
- * On x86 every one of these is a plain load.
+ * type descriptor, or NULL. A record's entry pointer is loaded with acquire,
+ * then its fields, which were written before that pointer was published and
+ * do not change (see the top of this file). On x86 these are plain loads.
  */
 WM_INLINE PWMP_REGISTRY_ENTRY
 WmpTableFind(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key, _Out_ PCWMP_REGISTRY_TYPE *Type)
@@ -1163,34 +1165,18 @@ WmpTableFind(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key, _Out_ PCWM
     ULONG Tag = WmpHashTag(Key->Hash);
     PWMP_REGISTRY_RECORD Record;
     PWMP_REGISTRY_ENTRY Entry;
-    PCWMP_REGISTRY_TYPE Found;
-    ULONG Sequence;
 
     for (;; Index = (Index + 1) & Mask) {
         Record = &Records[Index];
-        for (;;) {
-            Sequence = WmpLoadAcquire(&Record->Sequence);
-            Entry = WmpLoadAcquire(&Record->Entry);
-            Found = NULL;
-            if (Entry != NULL && Entry != WMP_TOMBSTONE &&
-                WmpLoadAcquire(&Record->Tag) == Tag) {
-                if (WmpRecordKeyEquals(Record, Key)) {
-                    Found = WmpLoadAcquire(&Record->Type);
-                }
-            }
-            /* Unchanged and even: no writer was inside. */
-            if (!WMP_UNLIKELY(((WmpLoadRelaxed(&Record->Sequence) ^ Sequence) | (Sequence & 1)) != 0)) {
-                break;
-            }
-            WmpPause();
-        }
+        Entry = WmpLoadAcquire(&Record->Entry);
         if (Entry == NULL) {
             return NULL;
         }
         /* A key of exactly a record's bytes has the same record words as
          * any longer key starting with it: the entry's words decide. */
-        if (Found != NULL && (Key->Length < WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
-            *Type = Found;
+        if (Entry != WMP_TOMBSTONE && Record->Tag == Tag && WmpRecordKeyEquals(Record, Key) &&
+            (Key->Length < WMP_RECORD_KEY_WORDS * 8 || WmpKeyTailEquals(Entry, Key))) {
+            *Type = Record->Type;
             return Entry;
         }
     }
@@ -1213,9 +1199,9 @@ WmpEntryKeyEquals(_In_ const WMP_REGISTRY_ENTRY *Entry, _In_ const WMP_KEY *Key)
     return TRUE;
 }
 
-/* Writer lookup: the record holding Key, or NULL and in *Free where to
- * insert it (the first tombstone on its chain, else the empty record ending
- * it). Writers are serialised: plain reads. */
+/* Writer lookup: the record holding Key or NULL, and in *Free the empty
+ * record ending its chain, where an insert goes (tombstones are not reused:
+ * see the top of this file). Writers are serialised: plain reads. */
 static PWMP_REGISTRY_RECORD
 WmpTableFindForWrite(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key,
                      _Out_ PWMP_REGISTRY_RECORD *Free)
@@ -1223,67 +1209,35 @@ WmpTableFindForWrite(_In_ PWMP_REGISTRY_TABLE Table, _In_ const WMP_KEY *Key,
     PWMP_REGISTRY_RECORD Records = Table->Records;
     ULONG Mask = Table->Mask;
     ULONG Index = (ULONG)Key->Hash & Mask;
-    PWMP_REGISTRY_RECORD Tombstone = NULL;
+    PWMP_REGISTRY_RECORD Found = NULL;
     PWMP_REGISTRY_ENTRY Entry;
 
     for (;; Index = (Index + 1) & Mask) {
         Entry = Records[Index].Entry;
         if (Entry == NULL) {
-            *Free = Tombstone != NULL ? Tombstone : &Records[Index];
-            return NULL;
+            *Free = &Records[Index];
+            return Found;
         }
-        if (Entry == WMP_TOMBSTONE) {
-            if (Tombstone == NULL) {
-                Tombstone = &Records[Index];
-            }
-        } else if (Records[Index].Tag == WmpHashTag(Key->Hash) && WmpEntryKeyEquals(Entry, Key)) {
-            *Free = NULL;
-            return &Records[Index];
+        if (Found == NULL && Entry != WMP_TOMBSTONE && Records[Index].Tag == WmpHashTag(Key->Hash) &&
+            WmpEntryKeyEquals(Entry, Key)) {
+            Found = &Records[Index];
         }
     }
 }
 
-/* Fills a record no reader can see yet (a table being rebuilt). */
+/* Publishes Entry in an empty record (writer lock): its fields first, then
+ * the pointer (release), so a reader that sees the pointer sees them. */
 static VOID
-WmpRecordFill(_Out_ PWMP_REGISTRY_RECORD Record, _In_ PWMP_REGISTRY_ENTRY Entry)
+WmpRecordInsert(_Inout_ PWMP_REGISTRY_RECORD Record, _In_ PWMP_REGISTRY_ENTRY Entry)
 {
     ULONG Index;
 
     Record->Tag = WmpHashTag(Entry->Hash);
-    Record->Entry = Entry;
     Record->Type = Entry->Type;
     for (Index = 0; Index < WMP_RECORD_KEY_WORDS; Index++) {
-        Record->Key[Index] = Entry->Key[Index];
-    }
-}
-
-/*
- * Rewrites a published record to hold Entry (a new key's, or the
- * replacement of its key's entry) or WMP_TOMBSTONE (writer lock). Readers
- * see the old or the new record, never a mix: the sequence is odd while the
- * fields change, and every field store is a release, so none is seen before
- * the odd sequence. At DISPATCH_LEVEL: the few stores cannot be preempted,
- * so a reader never spins for a writer that is not running.
- */
-static VOID
-WmpRecordPublish(_Inout_ PWMP_REGISTRY_RECORD Record, _In_ PWMP_REGISTRY_ENTRY Entry)
-{
-    ULONG Sequence = Record->Sequence;
-    KIRQL OldIrql;
-    ULONG Index;
-
-    KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
-    WmpStoreRelaxed(&Record->Sequence, Sequence + 1);
-    if (Entry != WMP_TOMBSTONE) {
-        WmpStoreRelease(&Record->Tag, WmpHashTag(Entry->Hash));
-        for (Index = 0; Index < WMP_RECORD_KEY_WORDS; Index++) {
-            WmpStoreKeyWord(&Record->Key[Index], Entry->Key[Index]);
-        }
-        WmpStoreRelease(&Record->Type, Entry->Type);
+        WmpStoreKeyWord(&Record->Key[Index], Entry->Key[Index]);
     }
     WmpStoreRelease(&Record->Entry, Entry);
-    WmpStoreRelease(&Record->Sequence, Sequence + 2);
-    KeLowerIrql(OldIrql);
 }
 
 /* Rebuilds the table into a new record array of Capacity records (writer
@@ -1306,11 +1260,11 @@ WmpTableRebuild(_Inout_ PWMP_REGISTRY Registry, _In_ ULONG Capacity)
         if (Entry == NULL || Entry == WMP_TOMBSTONE) {
             continue;
         }
-        /* No reader sees New yet: plain stores, one publication below. */
+        /* No reader sees New before the exchange below. */
         for (Target = (ULONG)Entry->Hash & New->Mask; New->Records[Target].Entry != NULL;
              Target = (Target + 1) & New->Mask) {
         }
-        WmpRecordFill(&New->Records[Target], Entry);
+        WmpRecordInsert(&New->Records[Target], Entry);
         New->Used++;
     }
     (VOID)InterlockedExchangePointer((PVOID volatile *)&Registry->Table, New);
@@ -1620,35 +1574,30 @@ WmpRegistryRegister(PCSTR Key, PCWMP_REGISTRY_TYPE Type, const VOID *Initial,
     }
 
     Record = WmpTableFindForWrite(Registry->Table, &Parsed, &Free);
-    if (Record != NULL) {
-        if (!Overwrite) {
-            Status = STATUS_WM_KEY_EXISTS;
-        } else {
-            /* Replace in place. The old entry stays allocated until destroy:
-             * threads that got or hold it keep valid memory. */
+    if (Record != NULL && !Overwrite) {
+        Status = STATUS_WM_KEY_EXISTS;
+    } else {
+        /* Consumes an empty record: keep the table within its bound. */
+        Status = WmpTableReserve(Registry);
+    }
+    if (NT_SUCCESS(Status)) {
+        /* The table may be new: find the records again. */
+        Record = WmpTableFindForWrite(Registry->Table, &Parsed, &Free);
+        Registry->Table->Used++;
+        WmpRecordInsert(Free, Entry);
+        if (Record != NULL) {
+            /* An overwrite: the new record is further along the chain, so
+             * a lookup finds the old entry until the tombstone, the new one
+             * after. The old entry stays allocated until destroy: threads
+             * that got or hold it keep valid memory. */
             Old = Record->Entry;
-            WmpRecordPublish(Record, Entry);
+            WmpStoreRelease(&Record->Entry, WMP_TOMBSTONE);
             Old->Next = Registry->Replaced;
             Registry->Replaced = Old;
-            Entry = NULL;
-        }
-    } else {
-        if (Free->Entry == NULL) {
-            /* Consumes an empty record: keep the table within its bound. */
-            Status = WmpTableReserve(Registry);
-            if (NT_SUCCESS(Status)) {
-                /* The table may be new: find the insertion record again. */
-                (VOID)WmpTableFindForWrite(Registry->Table, &Parsed, &Free);
-            }
-        }
-        if (NT_SUCCESS(Status)) {
-            if (Free->Entry == NULL) {
-                Registry->Table->Used++;
-            }
-            WmpRecordPublish(Free, Entry);
+        } else {
             InterlockedIncrement(&Registry->Count);
-            Entry = NULL;
         }
+        Entry = NULL;
     }
     WmpLeaveWriter(Registry);
 
@@ -1693,7 +1642,7 @@ WmRegistryUnregister(PCSTR Key)
             } else {
                 /* Unlink, then retire: it is freed below if no lookup is in
                  * flight, else by a later writer or destroy. */
-                WmpRecordPublish(Record, WMP_TOMBSTONE);
+                WmpStoreRelease(&Record->Entry, WMP_TOMBSTONE);
                 InterlockedDecrement(&Registry->Count);
                 Entry->Next = Registry->Retired;
                 Registry->Retired = Entry;
@@ -1812,11 +1761,9 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
     PWMP_REGISTRY_ENTRY Entry = NULL;
     PWMP_REGISTRY_TABLE Table;
     PWMP_REGISTRY Registry;
-    PCWMP_REGISTRY_TYPE Found = NULL;
+    PCWMP_REGISTRY_TYPE Found;
     __m128i Word4;
     ULONG64 Hash;
-    ULONG Sequence;
-    BOOLEAN Match;
     NTSTATUS Status;
     WMP_CALL Call;
 
@@ -1841,51 +1788,37 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
         return Status;
     }
 
-    /* WmpTableFind: a record whose sequence is odd, or changed while it was
-     * read, is read again. The fields between the sequence loads are read
-     * as the key words are (WmpRecordKeyEquals): plain loads, which x64
-     * does not reorder with loads, the fields' volatile and a compiler
-     * barrier keeping the compiler's order. (GCC gives the address of a
-     * 64-bit __atomic_load a register of its own: measured, a saved
-     * register and three instructions more a lookup.) The tag is not
-     * compared: words 0-4 with the terminator among them are exact, and
-     * checking them costs fewer instructions than checking the tag first. */
+    /* WmpTableFind. The entry pointer is a volatile load and the compiler
+     * barrier keeps the record's loads after it; x64 does not reorder
+     * loads, so they are plain loads. (GCC gives the address of a 64-bit
+     * __atomic_load a register of its own: measured, a saved register and
+     * three instructions more a lookup.) The tag is not compared: words 0-4
+     * with the terminator among them are exact, and checking them costs
+     * fewer instructions than checking the tag first. */
     Table = WmpLoadAcquire(&Registry->Table);
     Record = &WmpTableRecords(Table)[(ULONG)Hash & Table->Mask];
     for (;;) {
-        Sequence = WmpLoadAcquire(&Record->Sequence);
-        if (!WMP_UNLIKELY((Sequence & 1) != 0)) {
-            Entry = Record->Entry;
-            /* Neither NULL nor WMP_TOMBSTONE, and the key's record words. */
-            Match = (ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4);
-            if (Match) {
-                Found = Record->Type;
-            }
-            WmpCompilerBarrier();
-            if (!WMP_UNLIKELY(WmpLoadRelaxed(&Record->Sequence) != Sequence)) {
-                /* From 40 bytes on the entry has the rest of the key (an
-                 * entry is immutable, and stays allocated inside the gate). */
-                if (Match && (!Long || Length < WMP_RECORD_KEY_WORDS * 8 ||
-                              WmpEntryTailEqualsVectors(Entry, Words45, Words67))) {
-                    break;
-                }
-                if (Entry == NULL) {
-                    /* The registry again, not kept across the loop: inside
-                     * the gate it is the published one. */
-                    Registry = (PWMP_REGISTRY)((ULONG_PTR)WmpLoadRelaxed(&WmpGate.Published) & ~WMP_GATE_FLAGS);
-                    Status = WmpLoadRelaxed(&Registry->Count) == 0 ? STATUS_WM_REGISTRY_EMPTY
-                                                                   : STATUS_WM_KEY_NOT_FOUND;
-                    WmpLeaveSlot(&Call);
-                    return Status;
-                }
-                /* The mask loaded again, not kept across the loop. */
-                Records = WmpTableRecords(Table);
-                Record = &Records[(Record - Records + 1) & Table->Mask];
-                continue;
-            }
+        Entry = Record->Entry;
+        WmpCompilerBarrier();
+        /* Neither NULL nor WMP_TOMBSTONE, the key's record words and, from
+         * 40 bytes on, the rest of the key in the entry (an entry is
+         * immutable, and stays allocated inside the gate). */
+        if ((ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4) &&
+            (!Long || Length < WMP_RECORD_KEY_WORDS * 8 || WmpEntryTailEqualsVectors(Entry, Words45, Words67))) {
+            Found = Record->Type;
+            break;
         }
-        /* A writer is rewriting the record. */
-        WmpPause();
+        if (Entry == NULL) {
+            /* The registry again, not kept across the loop: inside the gate
+             * it is the published one. */
+            Registry = (PWMP_REGISTRY)((ULONG_PTR)WmpLoadRelaxed(&WmpGate.Published) & ~WMP_GATE_FLAGS);
+            Status = WmpLoadRelaxed(&Registry->Count) == 0 ? STATUS_WM_REGISTRY_EMPTY : STATUS_WM_KEY_NOT_FOUND;
+            WmpLeaveSlot(&Call);
+            return Status;
+        }
+        /* The mask loaded again, not kept across the loop. */
+        Records = WmpTableRecords(Table);
+        Record = &Records[(Record - Records + 1) & Table->Mask];
     }
     if (WMP_UNLIKELY(Found != Type)) {
         return WmpLookupOtherType(Entry, Type, Flags, Lock, Call);

@@ -1482,6 +1482,106 @@ WMT_REG_TEST(stress_lookups_vs_writers)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Overwrite never hides a key, nor mixes an entry with another's type      */
+/* ------------------------------------------------------------------------ */
+
+#define WMT_REG_SWAP_ROUNDS 3000
+
+typedef struct _WMT_REG_SWAP {
+    LONG volatile Stop;
+    LONG volatile Found;        /* lookups that found the WMT_VALUE entry   */
+    LONG volatile Mismatched;   /* lookups that found the ULONG entry       */
+} WMT_REG_SWAP;
+
+/* A key a record holds whole, and one longer than a record holds. */
+static const PCSTR WmtRegSwapKeys[2] = {
+    "swap.short", "swap.a.key.longer.than.the.forty.bytes.of.a.record",
+};
+
+static KSTART_ROUTINE WmtRegSwapReader;
+
+/* Every lookup finds the key, under one type or the other; a WMT_VALUE
+ * lookup's handle is a WMT_VALUE entry. */
+static VOID NTAPI
+WmtRegSwapReader(_In_ PVOID Context)
+{
+    WMT_REG_SWAP *Swap = (WMT_REG_SWAP *)Context;
+    WMT_REG_FAST_VALUE Mutex;
+    WMT_REG_FAST_VALUE_GUARD Guard;
+    ULONG Round;
+    NTSTATUS Status;
+
+    for (Round = 0; WmtRegRead(&Swap->Stop) == 0 || Round < 100; Round++) {
+        Status = WmtRegFastValueRegistryGet(WmtRegSwapKeys[Round & 1], &Mutex);
+        if (Status == STATUS_WM_TYPE_MISMATCH) {
+            InterlockedIncrement(&Swap->Mismatched);
+            continue;
+        }
+        WMT_EXPECT_STATUS(Status, STATUS_SUCCESS);
+        if (Status != STATUS_SUCCESS) {
+            return;
+        }
+        /* Replaced entries stay until destroy: the handle stays valid. */
+        WMT_EXPECT_STATUS(WmtRegFastValueLock(Mutex, &Guard), STATUS_SUCCESS);
+        if (Guard.Value != NULL) {
+            WMT_EXPECT_EQ(Guard.Value->Tag, WMT_VALUE_TAG);
+            WMT_EXPECT_STATUS(WmtRegFastValueUnlock(&Guard), STATUS_SUCCESS);
+        }
+        InterlockedIncrement(&Swap->Found);
+        if (WmtFailed()) {
+            return;
+        }
+    }
+}
+
+/* Overwrites each key with a WMT_VALUE and a ULONG entry in turn while two
+ * threads look them up, and registers new keys meanwhile so the table is
+ * rebuilt under the lookups too. */
+WMT_REG_TEST(overwrite_never_hides_the_key)
+{
+    WMT_REG_SWAP Swap;
+    WMT_THREAD Threads[2];
+    WMT_VALUE Initial;
+    ULONG Started = 0;
+    ULONG Round;
+    ULONG Zero = 0;
+    char Key[24];
+
+    Swap.Stop = 0;
+    Swap.Found = 0;
+    Swap.Mismatched = 0;
+    WmtFillValue(&Initial, 0, 0);
+    WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastValueRegister(WmtRegSwapKeys[0], &Initial, NULL), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegFastValueRegister(WmtRegSwapKeys[1], &Initial, NULL), STATUS_SUCCESS);
+    for (Round = 0; Round < 2; Round++) {
+        if (WmtStartThread(&Threads[Started], WmtRegSwapReader, &Swap) == STATUS_SUCCESS) {
+            Started++;
+        }
+    }
+    for (Round = 0; Round < WMT_REG_SWAP_ROUNDS && !WmtFailed(); Round++) {
+        if ((Round & 2) == 0) {
+            WMT_EXPECT_STATUS(WmtRegFastRegister(WmtRegSwapKeys[Round & 1], &Zero, NULL), STATUS_SUCCESS);
+        } else {
+            WMT_EXPECT_STATUS(WmtRegFastValueRegister(WmtRegSwapKeys[Round & 1], &Initial, NULL), STATUS_SUCCESS);
+        }
+        if (Round % 8 == 0) {
+            WmtRegNumberedKey(Key, "swap.grow.", Round);
+            WMT_EXPECT_STATUS(WmtRegFastRegisterChecked(Key, &Zero, NULL), STATUS_SUCCESS);
+        }
+    }
+    InterlockedExchange(&Swap.Stop, 1);
+    for (Round = 0; Round < Started; Round++) {
+        WMT_EXPECT_STATUS(WmtJoinThread(&Threads[Round]), STATUS_SUCCESS);
+    }
+    WMT_CHECK_EQ(Started, 2);
+    WMT_CHECK(WmtRegRead(&Swap.Found) > 0);
+    WMT_CHECK_EQ(WmtRegCount(), 2 + (WMT_REG_SWAP_ROUNDS + 7) / 8);
+    WmtInfo("registry.overwrite: %ld lookups found the WMT_VALUE entry, %ld the ULONG one",
+            (long)WmtRegRead(&Swap.Found), (long)WmtRegRead(&Swap.Mismatched));
+}
+
+/* ------------------------------------------------------------------------ */
 /* The gate: call slots, their fallback, reader-fences mode                 */
 /* ------------------------------------------------------------------------ */
 
@@ -2080,6 +2180,7 @@ WMT_SUITE(registry) {
     WMT_CASE(registry, racing_initialize_destroy_and_checked_register, 0),
     WMT_CASE(registry, destroy_racing_lookups, 0),
     WMT_CASE(registry, stress_lookups_vs_writers, WMT_SLOW),
+    WMT_CASE(registry, overwrite_never_hides_the_key, 0),
     WMT_CASE(registry, gate_mode_follows_kernel, 0),
     WMT_CASE(registry, call_slots_more_threads_than_slots, WMT_SLOW),
     WMT_CASE(registry, randomized_against_model, 0),
