@@ -28,6 +28,14 @@ for entry in "${BENCHES[@]}"; do
   "$build/bench/${words[0]}" "${words[@]:1}"
 done
 
+# --- seed_map: the seed's registry structure (a Rust BTreeMap), measured the
+# way grt_bench measures ours: the baseline of the registry's targets. Needs
+# rustc (Debian's is enough; installed here when none is on PATH).
+command -v rustc >/dev/null || "$root/scripts/deps.sh" rust
+rustc --edition 2021 -C opt-level=3 -o "$build/bench/seed_map" "$root/bench/seed_map.rs"
+echo "=== seed_map"
+"$build/bench/seed_map"
+
 # --- wrapper_bench: what the wrappers cost (instructions under callgrind) ---
 # Its own -O2 build (library and host model included), so the figures are
 # those of an ordinary optimised driver build. Two callgrind runs with 1000

@@ -10,6 +10,7 @@ for group in "$@"; do
     cross) packages+=(mingw-w64 clang lld) ;;
     wine)  packages+=(wine64 mingw-w64) ;;
     bench) packages+=(valgrind) ;;
+    rust)  packages+=(rustc) ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
   esac
 done
