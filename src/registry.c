@@ -11,7 +11,8 @@
  *  mode, destroy in progress), the slot claims, 128 call slots of one cache
  *  line each and 16 shared counters. A thread claims a slot once (compare-
  *  exchange of its identity into one of the four slots its identity hashes
- *  to; the claims sit on their own lines, read-mostly) and owns it from then
+ *  to; the claim is on the slot's own line, so a call reads and writes one
+ *  line of the gate besides the published pointer) and owns it from then
  *  on: only that thread, and calls nested in it by APCs and DPCs, write the
  *  slot's Active count, so a call announces itself with a plain store, no
  *  interlocked operation and no fence. A thread finding its four slots
@@ -273,10 +274,11 @@ struct _WMP_REGISTRY {
     PVOID               Block;
 };
 
-/* A call slot: one cache line, written only by the thread that claimed it
- * (see WmpGate.Claims). */
+/* A call slot: one cache line; Active is written only by the thread whose
+ * identity Claim holds (NULL: free), and Claim once, when claimed. */
 typedef struct _WMP_CALL_SLOT {
-    _Alignas(WMP_CACHE_LINE) LONG volatile Active; /* the claimer's calls in progress */
+    _Alignas(WMP_CACHE_LINE) PVOID volatile Claim;
+    LONG volatile Active;          /* the claimer's calls in progress          */
 } WMP_CALL_SLOT;
 
 /* WmpClaimCallSlot's answer for a thread without a slot: a Shared
@@ -305,21 +307,21 @@ typedef struct _WMP_SHARED_COUNTER {
 #define WMP_GATE_READER_FENCES ((ULONG_PTR)1)
 #define WMP_GATE_DESTROYING    ((ULONG_PTR)2)
 #define WMP_GATE_FLAGS         (WMP_GATE_READER_FENCES | WMP_GATE_DESTROYING)
+/* The gate with no registry: DESTROYING and no pointer, so a call's one
+ * flag test turns it away (NULL would take a second test in every call). */
+#define WMP_GATE_NONE          ((PVOID)WMP_GATE_DESTROYING)
 
 typedef struct _WMP_REGISTRY_GATE {
+    WMP_CALL_SLOT       Calls[WMP_CALL_SLOTS];  /* first: a slot's address is
+                                                   one scaled index          */
     /* Read by every call, written by initialize and destroy only: the
-     * registry | flags, or NULL. One word, so a call reads the registry,
-     * its mode and a destroy in progress with one load. */
+     * registry | flags, or WMP_GATE_NONE. One word, so a call reads the
+     * registry, its mode and a destroy in progress with one load. */
     _Alignas(WMP_CACHE_LINE) PVOID volatile Published;
-    /* Identity of the thread owning each slot, or NULL. Read by every call,
-     * written once per claim: kept apart from the slots, so finding one's
-     * slot never reads a line another thread keeps writing. */
-    _Alignas(WMP_CACHE_LINE) PVOID volatile Claims[WMP_CALL_SLOTS];
-    WMP_CALL_SLOT       Calls[WMP_CALL_SLOTS];
     WMP_SHARED_COUNTER  Shared[WMP_SHARED_COUNTERS];
 } WMP_REGISTRY_GATE;
 
-static WMP_REGISTRY_GATE WmpGate;
+static WMP_REGISTRY_GATE WmpGate = { .Published = WMP_GATE_NONE };
 
 /* A parsed key: canonical words (the key's bytes from its first, little-
  * endian, zero-padded to all WMP_KEY_WORDS; one spare for an over-long key
@@ -721,9 +723,9 @@ WmpClaimCallSlot(_In_ PVOID Thread, _In_ ULONG First)
 
     for (Probe = 0; Probe < WMP_CALL_PROBES; Probe++) {
         Index = (First + Probe) & (WMP_CALL_SLOTS - 1);
-        Owner = WmpLoadRelaxed(&WmpGate.Claims[Index]);
+        Owner = WmpLoadRelaxed(&WmpGate.Calls[Index].Claim);
         if (Owner == NULL) {
-            Owner = InterlockedCompareExchangePointer(&WmpGate.Claims[Index], Thread, NULL);
+            Owner = InterlockedCompareExchangePointer(&WmpGate.Calls[Index].Claim, Thread, NULL);
             if (Owner == NULL) {
                 return Index;
             }
@@ -745,7 +747,7 @@ WmpFindCallSlot(_In_ PVOID Thread)
 
     for (Probe = 0; Probe < WMP_CALL_PROBES; Probe++) {
         Index = (First + Probe) & (WMP_CALL_SLOTS - 1);
-        if (WmpLoadRelaxed(&WmpGate.Claims[Index]) == Thread) {
+        if (WmpLoadRelaxed(&WmpGate.Calls[Index].Claim) == Thread) {
             return Index;
         }
     }
@@ -761,7 +763,7 @@ WmpAnnounce(_Out_ WMP_CALL *Call)
     ULONG Index = WmpCallSlotOf(Thread);
     LONG volatile *Counter;
 
-    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread)) {
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Calls[Index].Claim) != Thread)) {
         Index = WmpClaimCallSlot(Thread, Index);
         if ((Index & WMP_CALL_SHARED) != 0) {
             Counter = &WmpGate.Shared[Index & ~WMP_CALL_SHARED].Calls;
@@ -818,10 +820,11 @@ WmpEnterAnnounced(_In_ const WMP_CALL *Call, _In_ BOOLEAN Fenced, _Out_ PWMP_REG
         /* A destroy that set DESTROYING before the announcement is seen
          * here; one that sets it later sees the announcement and refuses. */
         Published = (ULONG_PTR)WmpLoadAcquire(&WmpGate.Published);
-        if (!WMP_UNLIKELY((Published & WMP_GATE_FLAGS) != 0 || Published == 0)) {
-            break;  /* a registry in heavy-barrier mode */
+        if (!WMP_UNLIKELY((Published & WMP_GATE_FLAGS) != 0)) {
+            *Registry = (PWMP_REGISTRY)Published;  /* heavy-barrier mode */
+            return STATUS_SUCCESS;
         }
-        if (Published == 0 || (Published & WMP_GATE_DESTROYING) != 0) {
+        if ((Published & WMP_GATE_DESTROYING) != 0) {  /* or no registry */
             WmpLeave(Call);
             *Registry = NULL;
             return STATUS_WM_REGISTRY_NOT_INITIALIZED;
@@ -1136,17 +1139,24 @@ WmpRecordKeyEquals(_In_ const WMP_REGISTRY_RECORD *Record, _In_ const WMP_KEY *K
 
 #ifdef WMP_FAST_LOOKUP
 /* WmpRecordKeyEquals for a key in registers (WmpLookupWords): Low and High
- * hold its words 0-3, Word4 its word 4 and a zero word. */
+ * hold its words 0-3, Words45 its words 4 and 5. Long FALSE: the key is
+ * under 32 bytes, so its terminator is in words 0-3, where every longer
+ * key has a non-zero byte: words 0-3 decide, word 4 is not read. */
 WM_INLINE BOOLEAN
 WmpRecordKeyEqualsVectors(_In_ const WMP_REGISTRY_RECORD *Record, _In_ __m128i Low, _In_ __m128i High,
-                          _In_ __m128i Word4)
+                          _In_ __m128i Words45, _In_ BOOLEAN Long)
 {
     const ULONG64 *Words = (const ULONG64 *)(ULONG_PTR)Record->Key;
     __m128i Same;
 
-    Same = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[0]), Low),
-                                       _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[2]), High)),
-                         _mm_cmpeq_epi8(_mm_loadl_epi64((const __m128i *)&Words[4]), Word4));
+    Same = _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[0]), Low),
+                         _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&Words[2]), High));
+    if (Long) {
+        /* Word 4 against the low half of Words45; the upper bytes compare
+         * zero with zero. */
+        Same = _mm_and_si128(Same, _mm_cmpeq_epi8(_mm_loadl_epi64((const __m128i *)&Words[4]),
+                                                  _mm_move_epi64(Words45)));
+    }
     return _mm_movemask_epi8(Same) == 0xFFFF;
 }
 #endif
@@ -1427,7 +1437,7 @@ WmRegistryInitialize(VOID)
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* Cheap early answer; the compare-exchange below decides. */
-    if (WmpLoadAcquire(&WmpGate.Published) != NULL) {
+    if (WmpLoadAcquire(&WmpGate.Published) != WMP_GATE_NONE) {
         return STATUS_WM_REGISTRY_EXISTS;
     }
     Registry = (PWMP_REGISTRY)WmpAllocateAligned(sizeof(WMP_REGISTRY), &Block);
@@ -1448,7 +1458,7 @@ WmRegistryInitialize(VOID)
     Published = (ULONG_PTR)Registry | (Registry->IpiGenericCall == NULL ? WMP_GATE_READER_FENCES : 0);
 
     /* Exactly one initialisation publishes; a loser frees its copy. */
-    if (InterlockedCompareExchangePointer(&WmpGate.Published, (PVOID)Published, NULL) != NULL) {
+    if (InterlockedCompareExchangePointer(&WmpGate.Published, (PVOID)Published, WMP_GATE_NONE) != WMP_GATE_NONE) {
         WmpTableFree(Registry->Table);
         WmpFree(Block, WM_TAG_REGISTRY);
         return STATUS_WM_REGISTRY_EXISTS;
@@ -1470,7 +1480,7 @@ WmRegistryDestroy(VOID)
     /* One destroy at a time; from here on new calls are turned away. */
     do {
         Published = (ULONG_PTR)WmpLoadAcquire(&WmpGate.Published);
-        if (Published == 0) {
+        if (Published == (ULONG_PTR)WMP_GATE_NONE) {
             return STATUS_WM_REGISTRY_NOT_INITIALIZED;
         }
         if ((Published & WMP_GATE_DESTROYING) != 0) {
@@ -1486,13 +1496,13 @@ WmRegistryDestroy(VOID)
     if (!WmpWaitForCalls(Registry) || WmpAnyEntryInUse(Registry)) {
         Status = STATUS_WM_REGISTRY_BUSY;
     } else {
-        (VOID)InterlockedExchangePointer(&WmpGate.Published, NULL);
+        (VOID)InterlockedExchangePointer(&WmpGate.Published, WMP_GATE_NONE);
         Status = STATUS_SUCCESS;
     }
     ExReleaseFastMutex(&Registry->WriterLock);
 
     if (Status == STATUS_SUCCESS) {
-        /* Unreachable now: no call is inside and new ones see NULL. */
+        /* Unreachable now: no call is inside and new ones see none. */
         WmpRegistryFree(Registry);
     } else {
         (VOID)InterlockedExchangePointer(&WmpGate.Published, (PVOID)Published);
@@ -1506,7 +1516,7 @@ WmRegistryIsInitialized(VOID)
 {
     ULONG_PTR Published = (ULONG_PTR)WmpLoadAcquire(&WmpGate.Published);
 
-    return Published != 0 && (Published & WMP_GATE_DESTROYING) == 0;
+    return (Published & WMP_GATE_DESTROYING) == 0;  /* WMP_GATE_NONE has it */
 }
 
 _Use_decl_annotations_
@@ -1765,7 +1775,6 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
     PWMP_REGISTRY_TABLE Table;
     PWMP_REGISTRY Registry;
     PCWMP_REGISTRY_TYPE Found;
-    __m128i Word4;
     ULONG64 Hash;
     NTSTATUS Status;
     WMP_CALL Call;
@@ -1776,8 +1785,6 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
         Hash ^= WmpFoldVector(Words45, Words67, WMP_HASH_SECRET4, WMP_HASH_SECRET5);
     }
     Hash = WmpHashMix(Hash);
-    /* The record's word 4 and a zero word. */
-    Word4 = Long ? _mm_move_epi64(Words45) : _mm_setzero_si128();
 
     /* As WmpAnnounce. */
     Call.Counter = Counter;
@@ -1804,7 +1811,7 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
         /* Neither NULL nor WMP_TOMBSTONE, the key's record words and, from
          * 40 bytes on, the rest of the key in the entry (an entry is
          * immutable, and stays allocated inside the gate). */
-        if ((ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Word4) &&
+        if ((ULONG_PTR)Entry > (ULONG_PTR)WMP_TOMBSTONE && WmpRecordKeyEqualsVectors(Record, Low, High, Words45, Long) &&
             (!Long || Length < WMP_RECORD_KEY_WORDS * 8 || WmpEntryTailEqualsVectors(Entry, Words45, Words67))) {
             Found = Record->Type;
             break;
@@ -1873,7 +1880,7 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     Thread = WmpCurrentThread();
     Index = WmpCallSlotOf(Thread);
     Counter = &WmpGate.Calls[Index].Active;
-    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Claims[Index]) != Thread || WmpLoadRelaxed(Counter) != 0) ||
+    if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Calls[Index].Claim) != Thread || WmpLoadRelaxed(Counter) != 0) ||
         Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
         return WmpLookupKey(Key, Type, Flags, Lock);
     }
@@ -1998,7 +2005,7 @@ WmpRegistryTestQueryGate(PULONG ClaimedSlots, PBOOLEAN CallerHasSlot, PBOOLEAN R
     ULONG Index;
 
     for (Index = 0; Index < WMP_CALL_SLOTS; Index++) {
-        if (WmpLoadAcquire(&WmpGate.Claims[Index]) != NULL) {
+        if (WmpLoadAcquire(&WmpGate.Calls[Index].Claim) != NULL) {
             Claimed++;
         }
     }
@@ -2018,7 +2025,7 @@ WmpRegistryTestReleaseCallSlots(VOID)
 
     for (Index = 0; Index < WMP_CALL_SLOTS; Index++) {
         if (WmpLoadAcquire(&WmpGate.Calls[Index].Active) == 0) {
-            (VOID)InterlockedExchangePointer(&WmpGate.Claims[Index], NULL);
+            (VOID)InterlockedExchangePointer(&WmpGate.Calls[Index].Claim, NULL);
         }
     }
 }
