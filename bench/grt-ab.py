@@ -37,6 +37,13 @@ def build(rev, out):
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(src)
     bld = os.path.join(out, "build")
+    cache = os.path.join(bld, "CMakeCache.txt")
+    if os.path.exists(cache):
+        # A build directory configured from another source tree (a revision
+        # before, the working tree now, or the reverse) is started afresh.
+        with open(cache) as handle:
+            if "CMAKE_HOME_DIRECTORY:INTERNAL=" + src + "\n" not in handle.read():
+                os.remove(cache)
     subprocess.run(["cmake", "-S", src, "-B", bld, "-DCMAKE_BUILD_TYPE=Release", "-DWM_SANITIZER="],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", bld, "-j2", "--target", "grt_bench"], check=True, stdout=subprocess.DEVNULL)
