@@ -7,9 +7,10 @@
  *
  * Design (the contract is in registry.h):
  *
- *  Gate. The published registry pointer (its low bits: "reader fences"
- *  mode, destroy in progress), the slot claims, 128 call slots of one cache
- *  line each and 16 shared counters. A thread claims a slot once (compare-
+ *  Gate. 128 call slots of one cache line each (a claim and a count of
+ *  calls), the published registry pointer (its low bits: "reader fences"
+ *  mode, destroy in progress; WMP_GATE_NONE without a registry) and 16
+ *  shared counters. A thread claims a slot once (compare-
  *  exchange of its identity into one of the four slots its identity hashes
  *  to; the claim is on the slot's own line, so a call reads and writes one
  *  line of the gate besides the published pointer) and owns it from then
@@ -229,9 +230,9 @@ struct _WMP_REGISTRY_ENTRY {
 #define WMP_RECORD_KEY_WORDS 6
 #endif
 
-/* One table record, one cache line: everything a lookup reads. */
-/* Fields before Entry are written before it is published and never change
- * after (a tombstone keeps them). */
+/* One table record, one cache line: everything a lookup reads. Every field
+ * but Entry is written before Entry is published and never changes after (a
+ * tombstone keeps them). */
 typedef struct _WMP_REGISTRY_RECORD {
     ULONG                        Tag;       /* hash bits 32..63 (WmpHashTag)     */
     ULONG                        Reserved;
@@ -1774,7 +1775,7 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
 {
     PWMP_REGISTRY_RECORD Records;
     PWMP_REGISTRY_RECORD Record;
-    PWMP_REGISTRY_ENTRY Entry = NULL;
+    PWMP_REGISTRY_ENTRY Entry;
     PWMP_REGISTRY_TABLE Table;
     PWMP_REGISTRY Registry;
     PCWMP_REGISTRY_TYPE Found;
@@ -1803,9 +1804,9 @@ WmpLookupWords(_In_ __m128i Low, _In_ __m128i High, _In_ __m128i Words45, _In_ _
      * barrier keeps the record's loads after it; x64 does not reorder
      * loads, so they are plain loads. (GCC gives the address of a 64-bit
      * __atomic_load a register of its own: measured, a saved register and
-     * three instructions more a lookup.) The tag is not compared: words 0-4
-     * with the terminator among them are exact, and checking them costs
-     * fewer instructions than checking the tag first. */
+     * three instructions more a lookup.) The tag is not compared: the
+     * record words with the key's terminator among them are exact, and
+     * checking them costs fewer instructions than checking the tag first. */
     Table = WmpLoadAcquire(&Registry->Table);
     Record = &WmpTableRecords(Table)[(ULONG)Hash & Table->Mask];
     for (;;) {
