@@ -147,12 +147,12 @@ WmpLockAcquireMode(PWM_LOCK_HEADER Lock, UCHAR Mode, PLARGE_INTEGER Timeout, BOO
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpLockAcquireBegin(Lock, Mode, Guard, WMP_KIND_RECURSIVE_FROM_OPS);
+    Status = WmpLockAcquireBegin(Lock, Mode, Guard, WMP_KIND_TRAITS_FROM_OPS);
     if (Status != STATUS_SUCCESS) {
         return Status;
     }
     return WmpLockAcquireEnd(Lock, Mode, Guard, Lock->Ops->Acquire(Lock, Timeout, Try, Guard),
-                             WMP_KIND_RECURSIVE_FROM_OPS);
+                             WMP_KIND_TRAITS_FROM_OPS);
 }
 
 _Use_decl_annotations_
@@ -164,11 +164,11 @@ WmUnlock(PWM_GUARD Guard)
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
+    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_TRAITS_FROM_OPS);
     if (Status != STATUS_SUCCESS) {
         return Status;
     }
-    WmpLockReleaseBookkeeping(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
+    WmpLockReleaseBookkeeping(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_TRAITS_FROM_OPS);
     Guard->Lock->Ops->Release(Guard->Lock, Guard);
     Guard->Lock = NULL;
     return STATUS_SUCCESS;
@@ -183,7 +183,7 @@ WmUnlockSafe(PWM_GUARD Guard)
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_RECURSIVE_FROM_OPS);
+    Status = WmpLockReleaseCheck(Guard, WMP_GUARD_MODE_FROM_GUARD, WMP_KIND_TRAITS_FROM_OPS);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }

@@ -175,5 +175,5 @@ const WM_LOCK_OPS WmQueuedSpinLockOps = {
     WmpQueuedSpinLockRelease,
     WmpSpinCheckReleaseIrql,
     NULL,
-    0,
+    WMP_OPS_FLAG_PINNED_GUARD, /* = WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK */
 };

@@ -154,20 +154,20 @@ WmEnterCriticalSection(
     /* Inline, with the core's steps and the kind known (see lock.h), as the
      * typed layers have it: a section costs what a typed lock costs. */
     if (Lock != NULL && Lock->Ops == &WmFastMutexOps) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
         return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                 WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_RECURSIVE_WM_FAST_MUTEX);
+                                 WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
     }
     if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_RECURSIVE_WM_KMUTEX);
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
         return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                 WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_RECURSIVE_WM_KMUTEX);
+                                 WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_KMUTEX);
     }
     /* NULL, never initialised or deleted (Ops NULL). Failed inline: no call
      * takes the guard's address, so an armed guard may live in registers. */
@@ -230,14 +230,14 @@ WmLeaveCriticalSection(
 
     /* A section's guards are exclusive; the kind is the section's. */
     if (Lock != NULL && (Lock->Ops == &WmFastMutexOps || Lock->Ops == &WmKMutexOps)) {
-        LONG Recursive = Lock->Ops == &WmKMutexOps ? WMP_KIND_RECURSIVE_WM_KMUTEX
-                                                   : WMP_KIND_RECURSIVE_WM_FAST_MUTEX;
+        LONG Traits = Lock->Ops == &WmKMutexOps ? WMP_KIND_TRAITS_WM_KMUTEX
+                                                : WMP_KIND_TRAITS_WM_FAST_MUTEX;
 
-        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, Recursive);
+        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, Traits);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, Recursive);
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, Traits);
         if (Lock->Ops == &WmFastMutexOps) {
             WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
         } else {

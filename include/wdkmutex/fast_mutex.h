@@ -42,7 +42,7 @@ extern const WM_LOCK_OPS WmFastMutexOps;
 /* The kind's fast path for the typed layer (see lock.h): the blocking
  * acquire and the release, inline. fast_mutex.c's WmFastMutexOps uses the
  * same. */
-#define WMP_KIND_RECURSIVE_WM_FAST_MUTEX FALSE
+#define WMP_KIND_TRAITS_WM_FAST_MUTEX 0
 
 WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_FAST_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)

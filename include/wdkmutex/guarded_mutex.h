@@ -93,7 +93,7 @@ extern PVOID volatile WmpGuardedMutexTryRoutine;
 /* The kind's fast path for the typed layer (see lock.h): the blocking
  * acquire and the release, inline, for both backings. guarded_mutex.c's
  * WmGuardedMutexOps uses the same. */
-#define WMP_KIND_RECURSIVE_WM_GUARDED_MUTEX FALSE
+#define WMP_KIND_TRAITS_WM_GUARDED_MUTEX 0
 
 WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)

@@ -68,7 +68,7 @@ extern const WM_LOCK_OPS WmKMutexOps;
 
 /* The kind's fast path for the typed layer (see lock.h): the wait-forever
  * acquire and the release, inline. kmutex.c's WmKMutexOps uses the same. */
-#define WMP_KIND_RECURSIVE_WM_KMUTEX TRUE
+#define WMP_KIND_TRAITS_WM_KMUTEX WMP_KIND_RECURSIVE
 
 /* The wait of every KMutex acquire, at Irql (already checked), and the guard
  * it arms. Mutex waits must be KernelMode; non-alertable, so only

@@ -16,8 +16,9 @@
  *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
  *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
  *    A copy of an armed guard is refused with STATUS_WM_NOT_OWNER once either
- *    it or the original has released (see WM_GUARD.Token; a shared guard or
- *    a recursive kind's guard must not move while armed): one acquisition is
+ *    it or the original has released (see WM_GUARD.Token; a shared guard, a
+ *    recursive kind's guard and a queued spin lock's guard must not move
+ *    while armed, and a copy of one is refused at once): one acquisition is
  *    never released twice.
  *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD)
  *    and one the registry owns (STATUS_WM_OWNED_BY_REGISTRY).
@@ -83,6 +84,8 @@ typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
  * allowed up to DISPATCH_LEVEL unless the kind's kernel routines need less. */
 #define WMP_OPS_FLAG_SETUP_MAX_APC     0x0001 /* Initialize needs IRQL <= APC_LEVEL */
 #define WMP_OPS_FLAG_TEARDOWN_MAX_APC  0x0002 /* Delete needs IRQL <= APC_LEVEL     */
+#define WMP_OPS_FLAG_PINNED_GUARD      0x0004 /* the kernel links the guard itself
+                                                 (WMP_KIND_PINNED_GUARD)          */
 
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
@@ -123,8 +126,10 @@ struct _WM_GUARD {
      * its copy has released, the other no longer matches); this form takes no
      * address, so the compiler may keep a guard that lives between one lock
      * and unlock in registers. Shared guards and recursive kinds, where
-     * several acquisitions are live at once and may end in any order: the
-     * guard's own address (so such a guard must not move while armed). */
+     * several acquisitions are live at once and may end in any order, and
+     * kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
+     * guard's own address (so such a guard must not move while armed, and a
+     * copy is refused even while the original is armed). */
     ULONG_PTR       Token;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
@@ -186,7 +191,7 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
  * typed layers compose the same steps with the kind known at compile time:
  * each kind header provides, for its lock object type LOCK_OBJECT_TYPE
  * (WM_KMUTEX, WM_SPIN_LOCK, ...),
- *   WMP_KIND_RECURSIVE_<LOCK_OBJECT_TYPE>       TRUE or FALSE (= Ops->Recursive)
+ *   WMP_KIND_TRAITS_<LOCK_OBJECT_TYPE>       WMP_KIND_* bits (= WmpKindTraitsOfOps)
  *   WmpKindAcquire_<LOCK_OBJECT_TYPE>(Lock, Guard)
  *       the kind's Acquire for Timeout == NULL and exclusive Guard->Mode
  *       (its Ops->Acquire calls it for that case: one implementation)
@@ -208,8 +213,26 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
 #define WM_GENERATED_HOT static inline __attribute__((always_inline, unused))
 #endif
 
-/* "Ask the kind's Ops" for the Recursive argument of the steps below. */
-#define WMP_KIND_RECURSIVE_FROM_OPS (-1)
+/* A kind's traits, the Traits argument of the steps below. RECURSIVE: the
+ * owner may acquire again (Ops->Recursive). PINNED_GUARD: the kernel links
+ * the guard itself into the lock (an in-stack queue handle), so an armed
+ * guard must not move and a copy must never reach the kernel: its address
+ * is its token, as for recursive kinds (see WM_GUARD.Token). */
+#define WMP_KIND_RECURSIVE       0x1
+#define WMP_KIND_PINNED_GUARD    0x2
+/* "Ask the kind's Ops" for the Traits argument. */
+#define WMP_KIND_TRAITS_FROM_OPS (-1)
+
+WMP_FORCEINLINE LONG
+WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
+{
+    return (Ops->Recursive ? WMP_KIND_RECURSIVE : 0) |
+           ((Ops->Flags & WMP_OPS_FLAG_PINNED_GUARD) != 0 ? WMP_KIND_PINNED_GUARD : 0);
+}
+
+/* An exclusive guard's token is its address for acquisitions that may be
+ * live together (recursive kinds) and for a guard the kernel holds on to. */
+#define WMP_TOKEN_IS_ADDRESS(Traits) (((Traits) & (WMP_KIND_RECURSIVE | WMP_KIND_PINNED_GUARD)) != 0)
 
 /* WM_LOCK_HEADER.Owner of an initialised lock no thread holds exclusively.
  * Never a thread identity (those are aligned pointers or thread IDs, which
@@ -241,13 +264,13 @@ WmpLockGuardFail(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status)
  * Guard->Thread (one read of the current thread serves the recursion check,
  * the owner record and kinds that record readers). Returns STATUS_SUCCESS to
  * go on to the kind's acquire; otherwise Guard is disarmed with the status.
- * Recursive: the kind's flag, or WMP_KIND_RECURSIVE_FROM_OPS.
+ * Traits: the kind's WMP_KIND_* bits, or WMP_KIND_TRAITS_FROM_OPS.
  * An unowned lock costs one load and one test here: a held, recursive,
  * never initialised or torn-down lock all have an Owner other than
  * WMP_OWNER_FREE and are told apart only then.
  */
 WMP_FORCEINLINE NTSTATUS
-WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Recursive)
+WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Traits)
 {
     PVOID Thread;
     PVOID Owner;
@@ -255,11 +278,11 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
     if (Lock == NULL) {
         return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
     }
-    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
+    if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
         if (Lock->Ops == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
-        Recursive = Lock->Ops->Recursive;
+        Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
     if ((Mode & ~(WMP_GUARD_MODE_MASK | WMP_GUARD_AT_DPC_LEVEL)) != 0) {
         return WmpLockGuardFail(Guard, Mode, STATUS_WM_INVALID_PARAMETER);
@@ -270,7 +293,7 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
         if (Owner == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
-        if (!Recursive && Owner == Thread) {
+        if ((Traits & WMP_KIND_RECURSIVE) == 0 && Owner == Thread) {
             /* The kernel would deadlock this thread on itself. */
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_RECURSIVE_ACQUIRE);
         }
@@ -291,27 +314,27 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD Guard, _In_ NTSTATUS Status,
-                  _In_ LONG Recursive)
+                  _In_ LONG Traits)
 {
     if (Status != STATUS_SUCCESS) {
         return WmpLockGuardFail(Guard, Mode, Status);
     }
-    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
-        Recursive = Lock->Ops->Recursive;
+    if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
+        Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
     /* Owner, Depth and Generation are only written by the owner, under the
      * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
         InterlockedIncrement(&Lock->SharedHolders);
         Guard->Token = (ULONG_PTR)Guard;
-    } else if (Recursive) {
+    } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
         if (Lock->Depth++ == 0) {
             WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
         }
         Guard->Token = (ULONG_PTR)Guard;
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        Guard->Token = WmpLoadUlongRelaxed(&Lock->Generation);
+        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : WmpLoadUlongRelaxed(&Lock->Generation);
     }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
@@ -329,7 +352,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
  * that passes is the owner's live acquisition.
  */
 WMP_FORCEINLINE NTSTATUS
-WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursive)
+WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
 {
     PWM_LOCK_HEADER Lock = Guard->Lock;
 
@@ -346,11 +369,12 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursi
                                                                   : WmpLoadPointerRelaxed(&Lock->Owner))) {
         return STATUS_WM_NOT_OWNER;
     }
-    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
-        Recursive = Lock->Ops->Recursive;
+    if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
+        Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
-    if (GuardMode == WMP_GUARD_SHARED || Recursive ? Guard->Token != (ULONG_PTR)Guard
-                                                   : Guard->Token != WmpLoadUlongRelaxed(&Lock->Generation)) {
+    if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits)
+            ? Guard->Token != (ULONG_PTR)Guard
+            : Guard->Token != WmpLoadUlongRelaxed(&Lock->Generation)) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -363,21 +387,23 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursi
  * and clears Guard->Lock (the guard is disarmed).
  */
 WMP_FORCEINLINE VOID
-WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Recursive)
+WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
 {
     PWM_LOCK_HEADER Lock = Guard->Lock;
 
-    if (Recursive == WMP_KIND_RECURSIVE_FROM_OPS) {
-        Recursive = Lock->Ops->Recursive;
+    if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
+        Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
     if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
     if (GuardMode == WMP_GUARD_SHARED) {
         InterlockedDecrement(&Lock->SharedHolders);
-    } else if (!Recursive) {
-        /* Checked: Token is the Generation. Moving it on refuses stale copies. */
-        WmpStoreUlongRelaxed(&Lock->Generation, (ULONG)Guard->Token + 1);
+    } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
+        if (!WMP_TOKEN_IS_ADDRESS(Traits)) {
+            /* Checked: Token is the Generation. Moving it on refuses stale copies. */
+            WmpStoreUlongRelaxed(&Lock->Generation, (ULONG)Guard->Token + 1);
+        }
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else if (--Lock->Depth == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
@@ -496,12 +522,12 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
         /* The core's steps around the kind's acquire, called directly. */           \
         Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_EXCLUSIVE, &Guard->Base,      \
-                                      WMP_KIND_RECURSIVE_##LockObjectType);          \
+                                      WMP_KIND_TRAITS_##LockObjectType);          \
         if (Status_ == STATUS_SUCCESS) {                                             \
             Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_EXCLUSIVE, &Guard->Base,     \
                 Timeout == NULL ? WmpKindAcquire_##LockObjectType(Lock_, &Guard->Base) \
                                 : (Ops)->Acquire(Lock_, Timeout, Try, &Guard->Base), \
-                WMP_KIND_RECURSIVE_##LockObjectType);                                \
+                WMP_KIND_TRAITS_##LockObjectType);                                \
         }                                                                            \
         Guard->Value = (Status_ == STATUS_SUCCESS) ? &Mutex.Object->Value : NULL;    \
         return Status_;                                                              \
@@ -528,9 +554,9 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         NTSTATUS Status_;                                                            \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
         /* TYPE_GUARD only ever holds exclusive acquisitions. */                     \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_##LockObjectType);                           \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_##LockObjectType);                           \
         if (Status_ != STATUS_SUCCESS) return Status_;                               \
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_RECURSIVE_##LockObjectType); \
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_##LockObjectType); \
         WmpKindRelease_##LockObjectType(Guard->Base.Lock, &Guard->Base);             \
         Guard->Base.Lock = NULL;                                                     \
         Guard->Value = NULL;                                                         \

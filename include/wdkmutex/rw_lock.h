@@ -247,7 +247,7 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
     KeLeaveCriticalRegion();
 }
 
-#define WMP_KIND_RECURSIVE_WM_RW_LOCK FALSE
+#define WMP_KIND_TRAITS_WM_RW_LOCK 0
 
 WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)

@@ -48,7 +48,10 @@
  * QueuedSpinLock differences:
  *  - Its guard holds the KLOCK_QUEUE_HANDLE, which the kernel links into the
  *    lock's queue: an armed guard must stay where it is (no copy, no move),
- *    and each acquisition needs its own guard, normally a local.
+ *    and each acquisition needs its own guard, normally a local. Unlock
+ *    through a copy or a moved guard returns STATUS_WM_NOT_OWNER and
+ *    releases nothing, even while the original is armed (the kernel, given
+ *    a handle it never queued, would spin forever waiting for a successor).
  *  - The kernel has no try routine for in-stack queued spin locks:
  *    PrefixTryLock and PrefixLockTimeout return STATUS_NOT_SUPPORTED. (This
  *    is the one point of the KMutex shape that is meaningless here.)
@@ -105,8 +108,8 @@ extern const WM_LOCK_OPS WmQueuedSpinLockOps;
 
 /* The kinds' fast paths for the typed layer (see lock.h): the raising
  * acquire and every release, inline. spin_lock.c's ops use the same. */
-#define WMP_KIND_RECURSIVE_WM_SPIN_LOCK        FALSE
-#define WMP_KIND_RECURSIVE_WM_QUEUED_SPIN_LOCK FALSE
+#define WMP_KIND_TRAITS_WM_SPIN_LOCK        0
+#define WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK WMP_KIND_PINNED_GUARD
 
 WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)

@@ -632,6 +632,53 @@ WMT_TEST_FN(queued_spin_lock, guard_holds_the_queue_handle)
     WMT_CHECK_STATUS(WmtQslDestroy(&Lock), STATUS_SUCCESS);
 }
 
+/* The kernel links the guard's queue handle into the lock. A release
+ * through a copy or a moved guard would hand the kernel a handle it never
+ * queued (Windows and Wine both spin for a successor that never comes), so
+ * the core refuses any guard but the armed original, before the kernel. */
+WMT_TEST_FN(queued_spin_lock, copied_guard_never_reaches_the_kernel)
+{
+    WMT_QSL Lock;
+    WMT_QSL_GUARD Guard = { 0 };
+    WMT_QSL_GUARD Copy;
+    WMT_QSL_GUARD Moved[2];
+    WMT_QSL_GUARD Again = { 0 };
+
+    WMT_CHECK_STATUS(WmtQslCreate(&Lock, NULL, NULL), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtQslLock(Lock, &Guard), STATUS_SUCCESS);
+    Copy = Guard;
+    Moved[1] = Guard;
+    /* Every unlock form refuses the copies while the original is armed. */
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtQslUnlockSafe(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmUnlock(&Copy.Base), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmUnlockSafe(&Moved[1].Base), STATUS_WM_NOT_OWNER);
+    /* Refused copies change nothing: the lock is held and the copies stay
+     * armed (refused again, not "not locked"). */
+    WMT_EXPECT(WmIsLockOwnedByCurrentThread(&Lock.Object->Lock.Header));
+    WMT_EXPECT(Copy.Base.Lock != NULL && Copy.Value != NULL);
+    Guard.Value->Counter = 5;
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Guard), STATUS_SUCCESS);
+    WMT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    WMT_EXPECT(!WmIsLockOwnedByCurrentThread(&Lock.Object->Lock.Header));
+    /* After the release the copies are still refused, and the original is
+     * disarmed. */
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Guard), STATUS_WM_NOT_LOCKED);
+    /* Re-armed at the same address: a copy taken before is still another
+     * guard, and the lock works on. */
+    WMT_CHECK_STATUS(WmtQslLock(Lock, &Guard), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Moved[1]), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_EQ(Guard.Value->Counter, 5);
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Guard), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtQslLock(Lock, &Again), STATUS_SUCCESS);
+    Moved[0] = Again;
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Moved[0]), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtQslUnlock(&Again), STATUS_SUCCESS);
+    WMT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    WMT_CHECK_STATUS(WmtQslDestroy(&Lock), STATUS_SUCCESS);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Raw spin-lock misuse (host model)                                        */
 /* ------------------------------------------------------------------------ */
@@ -791,6 +838,7 @@ WMT_SUITE(spin_lock) {
     WMT_CASE(spin_lock, try_raises_only_on_success, WMT_NEEDS_IRQL),
     WMT_CASE(queued_spin_lock, life_cycle, 0),
     WMT_CASE(queued_spin_lock, guard_holds_the_queue_handle, 0),
+    WMT_CASE(queued_spin_lock, copied_guard_never_reaches_the_kernel, 0),
     WMT_SPIN_CASE_LIST(queued_spin_lock),
 #ifdef WM_HOST_MODEL
     WMT_CASE(spin_lock, try_without_kernel_export_not_supported, WMT_HOST_ONLY | WMT_NEEDS_IRQL),
