@@ -46,7 +46,7 @@ WmpLookupRoutine(_In_z_ PCSTR AsciiName)
     USHORT Length = 0;
 
     /* Widen by hand: L"" literals are not 16-bit on every compiler we build with. */
-    while (AsciiName[Length] != '\0' && Length < (sizeof(Buffer) / sizeof(Buffer[0])) - 1) {
+    while (Length < (sizeof(Buffer) / sizeof(Buffer[0])) - 1 && AsciiName[Length] != '\0') {
         Buffer[Length] = (WCHAR)AsciiName[Length];
         Length++;
     }

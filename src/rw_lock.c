@@ -45,7 +45,7 @@ WmpResolvePushRoutines(VOID)
 
     for (Index = 0; Index < WmpPushRoutineCount; Index++) {
         Found[Index] = WmpGetRoutine(WmpPushRoutineIds[Index]);
-        if (Found[Index] == NULL && Index < WmpPushRequiredCount) {
+        if (Index < WmpPushRequiredCount && Found[Index] == NULL) {
             return FALSE;
         }
     }
