@@ -86,6 +86,7 @@
 
 typedef struct _HK_SPIN_RECORD {
     PKSPIN_LOCK Lock;
+    PKLOCK_QUEUE_HANDLE Handle; /* in-stack queued: the handle the acquire queued */
     KIRQL OldIrql;     /* IRQL before the acquire (DISPATCH for *AtDpcLevel) */
 } HK_SPIN_RECORD;
 

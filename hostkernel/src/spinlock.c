@@ -8,7 +8,9 @@
  * build does, so the model can tell recursion (0xF SPIN_LOCK_ALREADY_OWNED,
  * P1 lock) and a release by a non-owner (0x10 SPIN_LOCK_NOT_OWNED, P1 lock,
  * P2 owner value) from a real wait. Waiting is a real spin with sched_yield.
- * Queued locks are plain test-and-set locks here (no MCS queue).
+ * Queued locks are plain test-and-set locks here (no MCS queue); the
+ * holder's record keeps the handle its acquire queued, so a release through
+ * any other handle is reported (HkpHandleLock).
  */
 #include <sched.h>
 
@@ -42,10 +44,11 @@ HkpSpinTry(PKSPIN_LOCK SpinLock, ULONG_PTR Value)
 }
 
 static VOID
-HkpPushRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock, KIRQL OldIrql)
+HkpPushRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE Handle, KIRQL OldIrql)
 {
     if (Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS) {
         Thread->SpinLocks[Thread->SpinLocksHeld].Lock = SpinLock;
+        Thread->SpinLocks[Thread->SpinLocksHeld].Handle = Handle;
         Thread->SpinLocks[Thread->SpinLocksHeld].OldIrql = OldIrql;
     }
     Thread->SpinLocksHeld++;
@@ -75,15 +78,15 @@ HkpPopRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
 }
 
 static VOID
-HkpSpinAcquire(PKSPIN_LOCK SpinLock, PKTHREAD Thread, BOOLEAN Queued, KIRQL OldIrql)
+HkpSpinAcquire(PKSPIN_LOCK SpinLock, PKTHREAD Thread, PKLOCK_QUEUE_HANDLE Handle, KIRQL OldIrql)
 {
-    ULONG_PTR Value = HkpSpinValue(Thread, Queued);
+    ULONG_PTR Value = HkpSpinValue(Thread, Handle != NULL);
 
     HkpCheckNotOwned(SpinLock, Thread);
     while (!HkpSpinTry(SpinLock, Value)) {
         sched_yield();
     }
-    HkpPushRecord(Thread, SpinLock, OldIrql);
+    HkpPushRecord(Thread, SpinLock, Handle, OldIrql);
 }
 
 /* Ownership checks of a release (§7, §17); returns the saved IRQL. */
@@ -120,7 +123,7 @@ KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
         HkpVerifierBugCheck(HK_DV_SPIN_ACQUIRE_IRQL, OldIrql, SpinLock, 0);
     }
     HkpRaiseIrql(Thread, DISPATCH_LEVEL);
-    HkpSpinAcquire(SpinLock, Thread, FALSE, OldIrql);
+    HkpSpinAcquire(SpinLock, Thread, NULL, OldIrql);
     return OldIrql;
 }
 
@@ -153,7 +156,7 @@ KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
     if (Thread->Irql < DISPATCH_LEVEL) {
         HkpVerifierBugCheck(HK_DV_SPIN_AT_DPC_ACQUIRE_IRQL, Thread->Irql, SpinLock, 0);
     }
-    HkpSpinAcquire(SpinLock, Thread, FALSE, Thread->Irql);
+    HkpSpinAcquire(SpinLock, Thread, NULL, Thread->Irql);
 }
 
 VOID NTAPI
@@ -181,7 +184,7 @@ KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
     if (!HkpSpinTry(SpinLock, HkpSpinValue(Thread, FALSE))) {
         return FALSE;
     }
-    HkpPushRecord(Thread, SpinLock, Thread->Irql);
+    HkpPushRecord(Thread, SpinLock, NULL, Thread->Irql);
     return TRUE;
 }
 
@@ -206,7 +209,7 @@ KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHan
         HkpVerifierBugCheck(HK_DV_SPIN_ACQUIRE_IRQL, OldIrql, SpinLock, 0);
     }
     HkpRaiseIrql(Thread, DISPATCH_LEVEL);
-    HkpSpinAcquire(SpinLock, Thread, TRUE, OldIrql);
+    HkpSpinAcquire(SpinLock, Thread, LockHandle, OldIrql);
     LockHandle->LockQueue.Next = NULL;
     LockHandle->LockQueue.Lock = SpinLock;
     LockHandle->OldIrql = OldIrql; /* §7: the old IRQL lives in the handle */
@@ -220,20 +223,38 @@ KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HAND
     if (Thread->Irql < DISPATCH_LEVEL) {
         HkpVerifierBugCheck(HK_DV_SPIN_AT_DPC_ACQUIRE_IRQL, Thread->Irql, SpinLock, 0);
     }
-    HkpSpinAcquire(SpinLock, Thread, TRUE, Thread->Irql);
+    HkpSpinAcquire(SpinLock, Thread, LockHandle, Thread->Irql);
     LockHandle->LockQueue.Next = NULL;
     LockHandle->LockQueue.Lock = SpinLock;
     LockHandle->OldIrql = Thread->Irql;
 }
 
-/* A handle that no queued acquire filled in: the wrong API for the lock. */
+/* A handle that no queued acquire filled in: the wrong API for the lock.
+ * A handle other than the one the acquire queued (a copy, or the handle
+ * moved): only the queued one is linked into the lock, and both kernels
+ * release by it, finding another waiting for a successor that never links:
+ * Windows and Wine (an MCS queue, kernel-semantics §Wine; measured: the
+ * driver host hangs) spin forever at DISPATCH_LEVEL. No bug check is documented for
+ * it; the model stops with SPIN_LOCK_NOT_OWNED (0x10; P2 the handle, P3 the
+ * queued one), the handle not owning the lock, rather than hang. */
 static PKSPIN_LOCK
 HkpHandleLock(PKLOCK_QUEUE_HANDLE LockHandle, PKTHREAD Thread)
 {
     PKSPIN_LOCK SpinLock = LockHandle->LockQueue.Lock;
+    LONG Index;
 
     if (SpinLock == NULL) {
         HkpVerifierBugCheck(HK_DV_RELEASE_API_MISMATCH, LockHandle, Thread, 0);
+    }
+    Index = (Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS) - 1;
+    for (; Index >= 0; Index--) {
+        if (Thread->SpinLocks[Index].Lock == SpinLock) {
+            if (Thread->SpinLocks[Index].Handle != NULL && Thread->SpinLocks[Index].Handle != LockHandle) {
+                KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)LockHandle,
+                             (ULONG_PTR)Thread->SpinLocks[Index].Handle, 0);
+            }
+            break;
+        }
     }
     return SpinLock;
 }

@@ -784,6 +784,21 @@ WMT_TEST_FN(queued_spin_lock, raw_release_unused_handle_bugchecks)
     WMT_CHECK(!"releasing an unused queue handle returned");
 }
 
+/* A release through a copy of the queued handle: the kernels spin forever
+ * for a successor (Wine measured); the model stops with SPIN_LOCK_NOT_OWNED
+ * (0x10). The library refuses such a guard before the kernel
+ * (queued_spin_lock.copied_guard_never_reaches_the_kernel). */
+WMT_TEST_FN(queued_spin_lock, raw_release_through_copied_handle_bugchecks)
+{
+    KLOCK_QUEUE_HANDLE Handle;
+    KLOCK_QUEUE_HANDLE Copy;
+
+    KeAcquireInStackQueuedSpinLock(&WmtRawSpinLock, &Handle);
+    Copy = Handle;
+    KeReleaseInStackQueuedSpinLock(&Copy);
+    WMT_CHECK(!"releasing through a copied queue handle returned");
+}
+
 /* Paged data touched while a spin lock is held (the library's guard):
  * raising to DISPATCH_LEVEL trimmed it, the touch faults at DISPATCH_LEVEL:
  * DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1, P1 the address). The same data is
@@ -853,6 +868,7 @@ WMT_SUITE(spin_lock) {
     WMT_DEATH_CASE(spin_lock, raw_at_dpc_level_below_dispatch_bugchecks, 0xC4, 0x40),
     WMT_DEATH_CASE(queued_spin_lock, raw_mismatched_release_bugchecks, 0xC4, 0x1009),
     WMT_DEATH_CASE(queued_spin_lock, raw_release_unused_handle_bugchecks, 0xC4, 0x1009),
+    WMT_DEATH_CASE_ANY_PARAM(queued_spin_lock, raw_release_through_copied_handle_bugchecks, 0x10),
 #endif
 };
 WMT_SUITE_END(spin_lock);
