@@ -19,6 +19,7 @@ WM_DECLARE_KMUTEX_TYPE(WMT_KM, WmtKm, WMT_VALUE);
 #define WMT_GEN_TIMED_WAIT           1
 #define WMT_GEN_HANDOFF_FLAGS        WMT_KMUTEX_HANDOFF
 #define WMT_GEN_UNLOCK_TOO_HIGH_IRQL HIGH_LEVEL
+#define WMT_GEN_RECURSIVE            1
 #include "lock_cases.inc"
 
 /* ------------------------------------------------------------------------ */

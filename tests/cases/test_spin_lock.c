@@ -844,6 +844,7 @@ WMT_TEST_FN(spin_lock, paged_storage_bugchecks)
 
 WMT_SUITE(spin_lock) {
     WMT_GEN_LIFE_CASES
+    WMT_GEN_CASE(randomized_guard_sequence, 0),
     WMT_GEN_TEARDOWN_CASES
     WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
     WMT_GEN_CASE(irql_limits_of_create_and_teardown, WMT_NEEDS_IRQL),
