@@ -19,6 +19,7 @@
  *   fast_mutex  FastMutex (tests/cases/test_fast_mutex.c + lock_cases.inc)
  *   registry    the registry of named mutexes (tests/cases/test_registry.c)
  *   spin_lock   SpinLock and QueuedSpinLock (tests/cases/test_spin_lock.c)
+ *   queued_spin_lock QueuedSpinLock's shared cases (test_queued_spin_lock.c)
  *   guarded_mutex GuardedMutex, native and fallback (test_guarded_mutex.c)
  *   rw_lock     RwLock, push lock and ERESOURCE (tests/cases/test_rw_lock.c)
  *   critical_section critical sections and scoped regions (test_critical_section.c)
@@ -34,6 +35,7 @@
     X(fast_mutex)         \
     X(registry)           \
     X(spin_lock)          \
+    X(queued_spin_lock)   \
     X(guarded_mutex)      \
     X(rw_lock)            \
     X(critical_section)   \
