@@ -129,7 +129,8 @@ struct _WM_GUARD {
      * several acquisitions are live at once and may end in any order, and
      * kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
      * guard's own address (so such a guard must not move while armed, and a
-     * copy is refused even while the original is armed). */
+     * copy is refused even while the original is armed; bytes copied back
+     * over the original's own storage are the original again). */
     ULONG_PTR       Token;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
