@@ -297,10 +297,12 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         NTSTATUS Status_;                                                             \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
         /* The core's steps around the kind's shared acquire (see lock.h). */         \
-        Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_SHARED, &Guard->Base, FALSE);  \
+        Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_SHARED, &Guard->Base,          \
+                                      WMP_KIND_TRAITS_WM_RW_LOCK);                    \
         if (Status_ == STATUS_SUCCESS) {                                              \
             Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_SHARED, &Guard->Base,         \
-                                        WmpRwAcquireSharedWait(Lock_, &Guard->Base), FALSE); \
+                                        WmpRwAcquireSharedWait(Lock_, &Guard->Base),  \
+                                        WMP_KIND_TRAITS_WM_RW_LOCK);                  \
         }                                                                             \
         Guard->Value = (Status_ == STATUS_SUCCESS) ? &Lock.Object->Value : NULL;      \
         return Status_;                                                               \
@@ -325,9 +327,9 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
     {                                                                                 \
         NTSTATUS Status_;                                                             \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, FALSE);                           \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_WM_RW_LOCK); \
         if (Status_ != STATUS_SUCCESS) return Status_;                                \
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, FALSE);                        \
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_WM_RW_LOCK); \
         WmpRwReleaseShared(Guard->Base.Lock, &Guard->Base);                           \
         Guard->Base.Lock = NULL;                                                      \
         Guard->Value = NULL;                                                          \

@@ -495,8 +495,25 @@ WMT_TEST_FN(core, thread_identity_per_thread)
     WMT_CHECK(!WmpIsCurrentThreadIdentity(Identity.Seen));
 }
 
+/* Each kind's traits twice: a constant for the typed layers (lock.h), and
+ * its operations table for the generic paths (WmUnlock, the registry). They
+ * must agree, or one path would take a guard the other refuses. */
+WMT_TEST_FN(core, kind_traits_agree_with_ops)
+{
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmKMutexOps), WMP_KIND_TRAITS_WM_KMUTEX);
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmFastMutexOps), WMP_KIND_TRAITS_WM_FAST_MUTEX);
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmGuardedMutexOps), WMP_KIND_TRAITS_WM_GUARDED_MUTEX);
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmSpinLockOps), WMP_KIND_TRAITS_WM_SPIN_LOCK);
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmQueuedSpinLockOps), WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK);
+    WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmRwLockOps), WMP_KIND_TRAITS_WM_RW_LOCK);
+    /* The two facts the core reads: KMutex recursive, queued guards pinned. */
+    WMT_EXPECT_EQ(WMP_KIND_TRAITS_WM_KMUTEX, WMP_KIND_RECURSIVE);
+    WMT_EXPECT_EQ(WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK, WMP_KIND_PINNED_GUARD);
+}
+
 WMT_SUITE(core) {
     WMT_CASE(core, status_names, 0),
+    WMT_CASE(core, kind_traits_agree_with_ops, 0),
     WMT_CASE(core, status_codes_are_distinct_customer_errors, 0),
     WMT_CASE(core, pool_tags_read_as_written, 0),
     WMT_CASE(core, initialize_library_at_passive, 0),
