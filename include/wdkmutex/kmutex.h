@@ -79,16 +79,13 @@ WMP_FORCEINLINE NTSTATUS
 WmpKMutexWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ KIRQL Irql,
               _In_opt_ PLARGE_INTEGER Timeout)
 {
-    NTSTATUS Status;
-
-    Status = KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive,
-                                   KernelMode, FALSE, Timeout);
-    if (Status != STATUS_SUCCESS) {
-        return Status;
-    }
+    /* Filled before the wait: a guard in memory (a recursive kind's is:
+     * lock.h) then keeps nothing across the call; a failed wait disarms the
+     * guard anyway. */
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
-    return STATUS_SUCCESS;
+    return KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive, KernelMode,
+                                 FALSE, Timeout);
 }
 
 WMP_FORCEINLINE NTSTATUS

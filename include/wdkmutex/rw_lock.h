@@ -200,6 +200,10 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
             }
         }
     }
+    /* Filled before the kernel calls, so a guard in memory (a shared
+     * guard's is: lock.h) keeps nothing across them; a failure disarms it. */
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
     /* Both kernel objects require normal kernel APCs off from acquire to
      * release (a suspended holder would block everyone). */
     KeEnterCriticalRegion();
@@ -223,8 +227,6 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
         return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
     Guard->KindData.ReaderSlot = Slot;
-    Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 

@@ -155,11 +155,14 @@ WmpKindAcquire_WM_QUEUED_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUA
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* The queue handle lives in the guard: the kernel links it into the
-     * lock's queue, and the release reads the saved IRQL from it. */
+     * lock's queue, and the release reads the saved IRQL from it. That IRQL
+     * is the one read above (nothing changes this processor's IRQL in
+     * between), so the guard takes it from the register, before the call:
+     * the guard is in memory anyway, and nothing is kept across the call. */
+    Guard->OldIrql = Irql;
+    Guard->AcquireIrql = Irql;
     KeAcquireInStackQueuedSpinLock(&CONTAINING_RECORD(Lock, WM_QUEUED_SPIN_LOCK, Header)->SpinLock,
                                    &Guard->KindData.Queue);
-    Guard->OldIrql = Guard->KindData.Queue.OldIrql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 
