@@ -64,8 +64,12 @@ WmpResolvePushRoutines(VOID)
 /*
  * Only a thread's own entries matter to it: a thread looks itself up, and the
  * only thread that writes Thread into a slot, or clears it, is Thread itself.
- * So relaxed loads suffice for the lookup, and a slot it sees as taken by
- * another thread can only be that thread's (or stale-but-not-ours).
+ * So relaxed loads suffice for the slots, and a slot it sees as taken by
+ * another thread can only be that thread's (or stale-but-not-ours). A table
+ * another thread appended is read through an acquire of Next, which pairs
+ * with the interlocked publication: its zeroed slots and its first reader are
+ * seen as written (without it the C memory model, and ThreadSanitizer, see a
+ * race on them).
  */
 BOOLEAN
 WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
@@ -79,7 +83,7 @@ WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
                 return TRUE;
             }
         }
-        Table = WmpLoadPointerRelaxed(&Table->Next);
+        Table = WmpLoadPointerAcquire(&Table->Next);
     } while (Table != NULL);
     return FALSE;
 }
@@ -101,7 +105,7 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile *
                 return STATUS_SUCCESS;
             }
         }
-        Next = WmpLoadPointerRelaxed(&Table->Next);
+        Next = WmpLoadPointerAcquire(&Table->Next);
         if (Next == NULL) {
             /* Every slot is taken: publish a new table with our slot taken. */
             New = (PWM_RW_READER_TABLE)WmpAllocate(sizeof(*New), WM_TAG_RW_READERS);

@@ -240,8 +240,10 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 /* Off the fast path; acquire ordering on every architecture. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
+#define WmpLoadPointerAcquire(P)     __atomic_load_n((P), __ATOMIC_ACQUIRE)
 #else
 #define WmpLoadLongAcquire(P)        (*(LONG volatile *)(P))
+#define WmpLoadPointerAcquire(P)     (*(PVOID volatile *)(P))
 #endif
 
 #endif /* WDKMUTEX_COMPILER_H */
