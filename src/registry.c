@@ -105,7 +105,8 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #define WmpPause()                 ((VOID)0)
 #endif
 #else
-/* MSVC on x86/x64: volatile accesses are acquire loads / release stores. */
+/* MSVC: volatile accesses are acquire loads / release stores under
+ * /volatile:ms, which compiler.h requires (the default but on ARM). */
 #define WmpLoadAcquire(P)          (*(P))
 #define WmpLoadRelaxed(P)          (*(P))
 #define WmpStoreRelaxed(P, V)      ((VOID)(*(P) = (V)))

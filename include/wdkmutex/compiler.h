@@ -211,6 +211,18 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
     ((ULONG)(A) | ((ULONG)(B) << 8) | ((ULONG)(C) << 16) | ((ULONG)(D) << 24))
 
 /*
+ * MSVC: where the library has no intrinsic for an ordered access (the
+ * acquire loads below, the registry's acquire loads and release stores) it
+ * uses a volatile access, which is an acquire load or a release store only
+ * under /volatile:ms. That is MSVC's default on x86 and x64 (and ARM64EC);
+ * ARM64 defaults to /volatile:iso, plain accesses, so such a build is
+ * stopped here rather than left to reorder a publication.
+ */
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_ISO_VOLATILE)
+#error "wdk-mutex: compile with /volatile:ms (MSVC's default except on ARM; ARM64 defaults to /volatile:iso)"
+#endif
+
+/*
  * Relaxed pointer access for fields one thread writes under a lock while
  * others only compare them to themselves (ownership checks). A relaxed atomic
  * is enough: a thread can only ever read its own value back if it wrote it.
