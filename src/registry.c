@@ -106,7 +106,7 @@ WM_STATIC_ASSERT((1u << WMP_CALL_SLOT_BITS) == WMP_CALL_SLOTS, "slot bits");
 #endif
 #else
 /* MSVC: volatile accesses are acquire loads / release stores under
- * /volatile:ms, which compiler.h requires (the default but on ARM). */
+ * /volatile:ms, which wmp.h requires (the default but on ARM). */
 #define WmpLoadAcquire(P)          (*(P))
 #define WmpLoadRelaxed(P)          (*(P))
 #define WmpStoreRelaxed(P, V)      ((VOID)(*(P) = (V)))

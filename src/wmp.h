@@ -10,6 +10,19 @@
 
 #include <wdkmutex/wdkmutex.h>
 
+/*
+ * MSVC: where the library has no intrinsic for an ordered access (the
+ * acquire loads of compiler.h, the registry's acquire loads and release
+ * stores) it uses a volatile access, which is an acquire load or a release
+ * store only under /volatile:ms. That is MSVC's default on x86 and x64 (and
+ * ARM64EC); ARM64 defaults to /volatile:iso, plain accesses, so the
+ * library's sources stop such a build rather than reorder a publication.
+ * A driver's own files may use either setting.
+ */
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_ISO_VOLATILE)
+#error "wdk-mutex: compile the library's sources with /volatile:ms (MSVC's default except on ARM)"
+#endif
+
 /* --- Pool (pool.c) --------------------------------------------------------- */
 
 /* Nonpaged, zeroed. NULL on failure, on Size 0, or above DISPATCH_LEVEL. */

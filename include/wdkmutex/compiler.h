@@ -211,18 +211,6 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
     ((ULONG)(A) | ((ULONG)(B) << 8) | ((ULONG)(C) << 16) | ((ULONG)(D) << 24))
 
 /*
- * MSVC: where the library has no intrinsic for an ordered access (the
- * acquire loads below, the registry's acquire loads and release stores) it
- * uses a volatile access, which is an acquire load or a release store only
- * under /volatile:ms. That is MSVC's default on x86 and x64 (and ARM64EC);
- * ARM64 defaults to /volatile:iso, plain accesses, so such a build is
- * stopped here rather than left to reorder a publication.
- */
-#if defined(_MSC_VER) && !defined(__clang__) && defined(_ISO_VOLATILE)
-#error "wdk-mutex: compile with /volatile:ms (MSVC's default except on ARM; ARM64 defaults to /volatile:iso)"
-#endif
-
-/*
  * Relaxed pointer access for fields one thread writes under a lock while
  * others only compare them to themselves (ownership checks). A relaxed atomic
  * is enough: a thread can only ever read its own value back if it wrote it.
@@ -249,7 +237,10 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #define WmpLoadUlongRelaxed(P)       (*(ULONG volatile *)(P))
 #define WmpStoreUlongRelaxed(P, V)   ((VOID)(*(ULONG volatile *)(P) = (V)))
 #endif
-/* Off the fast path; acquire ordering on every architecture. */
+/* Off the fast path. Acquire ordering with GCC and clang; with MSVC a
+ * volatile load, acquire under /volatile:ms, which the library's own sources
+ * require (wmp.h). The one use in a public header (rw_lock.h) needs no
+ * ordering: a thread reads back only what it wrote itself. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
 #define WmpLoadPointerAcquire(P)     __atomic_load_n((P), __ATOMIC_ACQUIRE)
