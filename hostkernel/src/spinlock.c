@@ -231,10 +231,11 @@ KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HAND
 
 /* A handle that no queued acquire filled in: the wrong API for the lock.
  * A handle other than the one the acquire queued (a copy, or the handle
- * moved): only the queued one is linked into the lock, so both kernels,
- * releasing through another, wait for a successor that never links: Windows
- * and Wine (an MCS queue, kernel-semantics §Wine; measured: the driver host
- * hangs) spin forever at DISPATCH_LEVEL. No bug check is documented for it;
+ * moved): only the queued one is linked into the lock, so a queue-based
+ * release through another waits for a successor that never links. Wine's
+ * (an MCS queue, kernel-semantics §Wine) spins forever (measured: the driver
+ * host hangs); Windows' queued locks are queue-based too and are expected
+ * to spin likewise, at DISPATCH_LEVEL. No bug check is documented for it;
  * the model stops with SPIN_LOCK_NOT_OWNED (0x10; P2 the handle, P3 the
  * queued one), the handle not owning the lock, rather than hang. */
 static PKSPIN_LOCK

@@ -50,8 +50,9 @@
  *    lock's queue: an armed guard must stay where it is (no copy, no move),
  *    and each acquisition needs its own guard, normally a local. Unlock
  *    through a copy or a moved guard returns STATUS_WM_NOT_OWNER and
- *    releases nothing, even while the original is armed (the kernel, given
- *    a handle it never queued, would spin forever waiting for a successor).
+ *    releases nothing, even while the original is armed (given a handle it
+ *    never queued, a queue-based release waits for a successor that never
+ *    comes: Wine's spins forever, measured).
  *  - The kernel has no try routine for in-stack queued spin locks:
  *    PrefixTryLock and PrefixLockTimeout return STATUS_NOT_SUPPORTED. (This
  *    is the one point of the KMutex shape that is meaningless here.)

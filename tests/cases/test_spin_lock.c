@@ -634,8 +634,9 @@ WMT_TEST_FN(queued_spin_lock, guard_holds_the_queue_handle)
 
 /* The kernel links the guard's queue handle into the lock. A release
  * through a copy or a moved guard would hand the kernel a handle it never
- * queued (Windows and Wine both spin for a successor that never comes), so
- * the core refuses any guard but the armed original, before the kernel. */
+ * queued (Wine then spins for a successor that never comes: without the
+ * check this test hangs there), so the core refuses any guard but the armed
+ * original, before the kernel. */
 WMT_TEST_FN(queued_spin_lock, copied_guard_never_reaches_the_kernel)
 {
     WMT_QSL Lock;
@@ -784,9 +785,9 @@ WMT_TEST_FN(queued_spin_lock, raw_release_unused_handle_bugchecks)
     WMT_CHECK(!"releasing an unused queue handle returned");
 }
 
-/* A release through a copy of the queued handle: the kernels spin forever
- * for a successor (Wine measured); the model stops with SPIN_LOCK_NOT_OWNED
- * (0x10). The library refuses such a guard before the kernel
+/* A release through a copy of the queued handle: a queue-based release
+ * spins for a successor forever (Wine measured); the model stops with
+ * SPIN_LOCK_NOT_OWNED (0x10). The library refuses such a guard before the kernel
  * (queued_spin_lock.copied_guard_never_reaches_the_kernel). */
 WMT_TEST_FN(queued_spin_lock, raw_release_through_copied_handle_bugchecks)
 {
