@@ -402,6 +402,44 @@ WmtSectionStressThread(_In_ PVOID Context)
     }
 }
 
+/* Copies of an armed guard (lock.h): a KMUTEX section's guard is told by its
+ * address, so a copy is refused at once (it is recursive: several guards may
+ * be live); a FAST_MUTEX section's by the release count, so the first leave
+ * through either one releases and the other is refused after it. Either way
+ * the section is entered and left once. */
+static VOID
+WmtSectionCopies(_In_ WM_CRITICAL_SECTION_KIND Kind)
+{
+    WM_CRITICAL_SECTION_GUARD Guard = { 0 };
+    WM_CRITICAL_SECTION_GUARD Inner = { 0 };
+    WM_CRITICAL_SECTION_GUARD Copy;
+
+    WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Kind), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
+    Copy = Guard;
+    if (Kind == WmCriticalSectionKMutex) {
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
+        /* Nested: a copy of the inner guard is refused too. */
+        WMT_EXPECT_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Inner), STATUS_SUCCESS);
+        Copy = Inner;
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Inner), STATUS_SUCCESS);
+        WMT_EXPECT(WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    } else {
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_WM_NOT_OWNER);
+    }
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), Kind == WmCriticalSectionKMutex ? STATUS_WM_NOT_OWNER
+                                                                                       : STATUS_WM_NOT_LOCKED);
+    WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    WMT_CHECK(!WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
+    /* Left once: free for the next enter, and deletable. */
+    WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
+}
+
 static VOID
 WmtSectionStress(_In_ WM_CRITICAL_SECTION_KIND Kind)
 {
@@ -425,6 +463,7 @@ WMT_SECTION_BOTH(contention, WmtSectionContention)
 WMT_SECTION_BOTH(scoped_forms, WmtSectionScoped)
 WMT_SECTION_BOTH(irql, WmtSectionIrql)
 WMT_SECTION_BOTH(stress_no_lost_update, WmtSectionStress)
+WMT_SECTION_BOTH(guard_copies, WmtSectionCopies)
 
 #ifdef WM_HOST_MODEL
 WMT_TEST_FN(critical_section, pool_failure_at_create)
@@ -649,6 +688,8 @@ WMT_SUITE(critical_section) {
     WMT_CASE(critical_section, fast_mutex_irql, WMT_NEEDS_IRQL),
     WMT_CASE(critical_section, kmutex_stress_no_lost_update, WMT_SLOW | WMT_KMUTEX_HANDOFF),
     WMT_CASE(critical_section, fast_mutex_stress_no_lost_update, WMT_SLOW),
+    WMT_CASE(critical_section, kmutex_guard_copies, 0),
+    WMT_CASE(critical_section, fast_mutex_guard_copies, 0),
     WMT_CASE(critical_section, region_enter_leave, 0),
     WMT_CASE(critical_section, region_left_only_by_its_thread, 0),
     WMT_CASE(critical_section, region_irql, WMT_NEEDS_IRQL),
