@@ -54,21 +54,39 @@ HkpPushRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE Handle,
     Thread->SpinLocksHeld++;
 }
 
+/* Records kept (past HK_MAX_SPIN_RECORDS held locks are only counted). */
+static LONG
+HkpRecordCount(PKTHREAD Thread)
+{
+    return Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS;
+}
+
+/* The most recent record of SpinLock, or -1. */
+static LONG
+HkpFindRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
+{
+    LONG Index;
+
+    for (Index = HkpRecordCount(Thread) - 1; Index >= 0; Index--) {
+        if (Thread->SpinLocks[Index].Lock == SpinLock) {
+            break;
+        }
+    }
+    return Index;
+}
+
 /* Removes SpinLock's record; returns the IRQL saved at its acquire. */
 static KIRQL
 HkpPopRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
 {
-    LONG Count = Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS;
+    LONG Count = HkpRecordCount(Thread);
+    LONG Index = HkpFindRecord(Thread, SpinLock);
     KIRQL OldIrql = DISPATCH_LEVEL;
-    LONG Index;
 
-    for (Index = Count - 1; Index >= 0; Index--) {
-        if (Thread->SpinLocks[Index].Lock == SpinLock) {
-            OldIrql = Thread->SpinLocks[Index].OldIrql;
-            for (; Index + 1 < Count; Index++) {
-                Thread->SpinLocks[Index] = Thread->SpinLocks[Index + 1];
-            }
-            break;
+    if (Index >= 0) {
+        OldIrql = Thread->SpinLocks[Index].OldIrql;
+        for (; Index + 1 < Count; Index++) {
+            Thread->SpinLocks[Index] = Thread->SpinLocks[Index + 1];
         }
     }
     if (Thread->SpinLocksHeld > 0) {
@@ -247,15 +265,10 @@ HkpHandleLock(PKLOCK_QUEUE_HANDLE LockHandle, PKTHREAD Thread)
     if (SpinLock == NULL) {
         HkpVerifierBugCheck(HK_DV_RELEASE_API_MISMATCH, LockHandle, Thread, 0);
     }
-    Index = (Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS) - 1;
-    for (; Index >= 0; Index--) {
-        if (Thread->SpinLocks[Index].Lock == SpinLock) {
-            if (Thread->SpinLocks[Index].Handle != NULL && Thread->SpinLocks[Index].Handle != LockHandle) {
-                KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)LockHandle,
-                             (ULONG_PTR)Thread->SpinLocks[Index].Handle, 0);
-            }
-            break;
-        }
+    Index = HkpFindRecord(Thread, SpinLock);
+    if (Index >= 0 && Thread->SpinLocks[Index].Handle != NULL && Thread->SpinLocks[Index].Handle != LockHandle) {
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)LockHandle,
+                     (ULONG_PTR)Thread->SpinLocks[Index].Handle, 0);
     }
     return SpinLock;
 }
