@@ -142,19 +142,6 @@ WmtRegNumberedKey(_Out_writes_(24) char *Buffer, _In_z_ PCSTR Prefix, _In_ ULONG
     Buffer[Length] = '\0';
 }
 
-/* xorshift32: deterministic on both kernels. */
-static ULONG
-WmtRegRandom(_Inout_ ULONG *State)
-{
-    ULONG X = *State;
-
-    X ^= X << 13;
-    X ^= X >> 17;
-    X ^= X << 5;
-    *State = X;
-    return X;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The seed's scenario                                                      */
 /* ------------------------------------------------------------------------ */
@@ -1341,8 +1328,8 @@ WmtRegStressReader(_In_ PVOID Context)
 
     /* Until the writer is done (and at least WMT_REG_STRESS_GETS rounds). */
     for (Round = 0; Round < WMT_REG_STRESS_GETS || WmtRegRead(&Stress->Stop) == 0; Round++) {
-        Key = WmtRegStressKeys[WmtRegRandom(&Random) % WMT_REG_STRESS_KEYS];
-        switch (WmtRegRandom(&Random) % 3) {
+        Key = WmtRegStressKeys[WmtRandom(&Random) % WMT_REG_STRESS_KEYS];
+        switch (WmtRandom(&Random) % 3) {
         case 0:
             /* Find and lock in one call. */
             Status = WmtRegFastValueRegistryLock(Key, &Guard);
@@ -1398,8 +1385,8 @@ WmtRegStressWriter(_In_ PVOID Context)
 
     WmtFillValue(&Initial, 0, 0);
     for (Round = 0; Round < WMT_REG_STRESS_WRITES; Round++) {
-        Key = WmtRegStressKeys[WmtRegRandom(&Random) % WMT_REG_STRESS_KEYS];
-        switch (WmtRegRandom(&Random) % 4) {
+        Key = WmtRegStressKeys[WmtRandom(&Random) % WMT_REG_STRESS_KEYS];
+        switch (WmtRandom(&Random) % 4) {
         case 0:
             Status = WmtRegFastValueRegisterChecked(Key, &Initial, WmtRegValueDestructor);
             WMT_EXPECT(Status == STATUS_SUCCESS || Status == STATUS_WM_KEY_EXISTS);
@@ -1888,10 +1875,10 @@ WMT_REG_TEST(randomized_against_model)
             (unsigned)WMT_REGISTRY_RANDOM_OPS);
 
     for (Step = 0; Step < WMT_REGISTRY_RANDOM_OPS; Step++) {
-        Key = WmtRegRandom(&Random) % WMT_REG_MODEL_KEYS;
-        Type = WmtRegRandom(&Random) % 3;
-        Value = WmtRegRandom(&Random) % 1000;
-        switch (WmtRegRandom(&Random) % 8) {
+        Key = WmtRandom(&Random) % WMT_REG_MODEL_KEYS;
+        Type = WmtRandom(&Random) % 3;
+        Value = WmtRandom(&Random) % 1000;
+        switch (WmtRandom(&Random) % 8) {
         case 0: /* register (insert or overwrite) */
             Status = WmtRegModelRegister(WmtRegModelKeys[Key], Type, Value, FALSE);
             WMT_CHECK_STATUS(Status, STATUS_SUCCESS);

@@ -27,6 +27,19 @@ typedef struct _WMT_VALUE {
 
 #define WMT_VALUE_TAG 0x5EED5EEDUL
 
+/* xorshift32: the randomized tests' generator, deterministic on both kernels. */
+WM_INLINE ULONG
+WmtRandom(_Inout_ ULONG *State)
+{
+    ULONG X = *State;
+
+    X ^= X << 13;
+    X ^= X >> 17;
+    X ^= X << 5;
+    *State = X;
+    return X;
+}
+
 /* A recognisable value: Counter as given, Tag fixed, Bytes[i] = Seed + i. */
 WM_INLINE VOID
 WmtFillValue(_Out_ WMT_VALUE *Value, _In_ LONGLONG Counter, _In_ UCHAR Seed)
