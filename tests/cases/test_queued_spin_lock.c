@@ -28,27 +28,16 @@ WM_DECLARE_QUEUED_SPIN_LOCK_TYPE(WMT_QSL, WmtQsl, WMT_VALUE);
 #define WMT_GEN_UNLOCK_TOO_HIGH_IRQL HIGH_LEVEL
 #include "lock_cases.inc"
 
-/* Shared bodies not listed: each waits (for a prober, a holder, or a sleep)
- * while holding the lock, which a spin-lock holder at DISPATCH_LEVEL must
- * not do; the generic stress waits for Wine's preempted holders too long.
- * test_spin_lock.c's spinning helpers cover the same ground. Referenced here,
- * with external linkage, so no compiler calls them unused. */
+/* Shared bodies not listed (lock_cases.inc): those that wait while holding,
+ * and the generic stress, which waits for Wine's preempted holders too long.
+ * test_spin_lock.c's spinning helpers cover the same ground. External
+ * linkage: no compiler calls them unused. */
 VOID (*const WmtQueuedSpinLockUnlisted[])(VOID) = {
-    WmtTest_queued_spin_lock_guard_value_null_unless_armed,
-    WmtTest_queued_spin_lock_double_unlock_releases_once,
-    WmtTest_queued_spin_lock_unlock_from_other_thread_refused,
-    WmtTest_queued_spin_lock_try_and_timeout_while_other_thread_holds,
-    WmtTest_queued_spin_lock_unlock_safe_too_high_keeps_lock,
-    WmtTest_queued_spin_lock_contended_waiter_gets_lock,
-    WmtTest_queued_spin_lock_stress_no_lost_update,
+    WMT_GEN_WAITING_BODIES,
+    WMT_GEN_BODY(stress_no_lost_update),
 };
 
 WMT_SUITE(queued_spin_lock) {
-    WMT_GEN_LIFE_CASES
-    WMT_GEN_CASE(randomized_guard_sequence, 0),
-    WMT_GEN_TEARDOWN_CASES
-    WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(irql_limits_of_create_and_teardown, WMT_NEEDS_IRQL),
-    WMT_GEN_SCOPED_CASES
+    WMT_GEN_SPIN_SAFE_CASES
 };
 WMT_SUITE_END(queued_spin_lock);
