@@ -121,6 +121,14 @@ struct _KTHREAD {
     struct _KTHREAD *NextAdopted;
 };
 
+/* Spin-lock records a thread keeps (past HK_MAX_SPIN_RECORDS held locks are
+ * only counted). */
+static inline LONG
+HkpSpinRecordCount(PKTHREAD Thread)
+{
+    return Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS;
+}
+
 /* The calling thread's object; threads not made by PsCreateSystemThread (the
  * initial thread) get one on first use. */
 PKTHREAD HkpCurrentThread(VOID);

@@ -54,20 +54,13 @@ HkpPushRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE Handle,
     Thread->SpinLocksHeld++;
 }
 
-/* Records kept (past HK_MAX_SPIN_RECORDS held locks are only counted). */
-static LONG
-HkpRecordCount(PKTHREAD Thread)
-{
-    return Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS;
-}
-
 /* The most recent record of SpinLock, or -1. */
 static LONG
 HkpFindRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
 {
     LONG Index;
 
-    for (Index = HkpRecordCount(Thread) - 1; Index >= 0; Index--) {
+    for (Index = HkpSpinRecordCount(Thread) - 1; Index >= 0; Index--) {
         if (Thread->SpinLocks[Index].Lock == SpinLock) {
             break;
         }
@@ -79,7 +72,7 @@ HkpFindRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
 static KIRQL
 HkpPopRecord(PKTHREAD Thread, PKSPIN_LOCK SpinLock)
 {
-    LONG Count = HkpRecordCount(Thread);
+    LONG Count = HkpSpinRecordCount(Thread);
     LONG Index = HkpFindRecord(Thread, SpinLock);
     KIRQL OldIrql = DISPATCH_LEVEL;
 

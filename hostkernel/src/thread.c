@@ -191,7 +191,7 @@ HkpLowerIrqlChecked(PKTHREAD Thread, KIRQL NewIrql)
     }
     /* §7: a spin lock holder lowering IRQL below DISPATCH_LEVEL → 0xF (P1 lock). */
     if (NewIrql < DISPATCH_LEVEL && Thread->SpinLocksHeld > 0) {
-        LONG Top = Thread->SpinLocksHeld < HK_MAX_SPIN_RECORDS ? Thread->SpinLocksHeld : HK_MAX_SPIN_RECORDS;
+        LONG Top = HkpSpinRecordCount(Thread);
         KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)Thread->SpinLocks[Top - 1].Lock, 0, 0, 0);
     }
     Thread->Irql = NewIrql;
