@@ -1865,8 +1865,8 @@ WmpLookupLongKey(_In_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fla
  * (one this call interrupts), the key kept in registers (WmpLookupWords):
  * read as WmpReadKeyVectors does, a key of 32 bytes or more by
  * WmpLookupLongKey. The rest it leaves to WmpLookupKey: a NULL key, a key
- * near a page end (see WmpParseKey), a thread without a slot or with a call
- * in progress.
+ * near a page end (see WmpParseKey) or at a page start, a thread without a
+ * slot or with a call in progress.
  */
 WMP_LOOKUP_FAST NTSTATUS
 WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Flags, _Inout_ PWM_LOCK_HEADER *Lock)
@@ -1885,8 +1885,11 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     Thread = WmpCurrentThread();
     Index = WmpCallSlotOf(Thread);
     Counter = &WmpGate.Calls[Index].Active;
+    /* One test for a NULL key and a key near a page end: the byte before
+     * the key is within a page's last 81 bytes (also true of a key at a
+     * page start, which the general lookup then takes). */
     if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Calls[Index].Claim) != Thread || WmpLoadRelaxed(Counter) != 0) ||
-        Key == NULL || WMP_UNLIKELY(((ULONG_PTR)Key & 4095) > 4096 - 80)) {
+        WMP_UNLIKELY((((ULONG_PTR)Key - 1) & 4095) > 4096 - 81)) {
         return WmpLookupKey(Key, Type, Flags, Lock);
     }
     Low = WmpLoadTwoWords(Key);
