@@ -1886,7 +1886,7 @@ WmpLookupFast(_In_opt_z_ PCSTR Key, _In_ PCWMP_REGISTRY_TYPE Type, _In_ ULONG Fl
     Index = WmpCallSlotOf(Thread);
     Counter = &WmpGate.Calls[Index].Active;
     /* One test for a NULL key and a key near a page end: the byte before
-     * the key is within a page's last 81 bytes (also true of a key at a
+     * the key is within a page's last 80 bytes (also true of a key at a
      * page start, which the general lookup then takes). */
     if (WMP_UNLIKELY(WmpLoadRelaxed(&WmpGate.Calls[Index].Claim) != Thread || WmpLoadRelaxed(Counter) != 0) ||
         WMP_UNLIKELY((((ULONG_PTR)Key - 1) & 4095) > 4096 - 81)) {
