@@ -318,8 +318,8 @@ TableCapacity(uint32_t Count)
     uint64_t Used = 0;
 
     for (; Used < Count; Used++) {
-        if ((Used + 1) * 2 > Capacity &&
-            (Capacity <= 4096 ? (Used + 1) * 4 > Capacity : (Used + 1) * 8 > Capacity * 3)) {
+        if ((Used + 1) * 4 > Capacity &&
+            (Capacity <= 4096 ? (Used + 1) * 8 > Capacity : (Used + 1) * 16 > Capacity * 3)) {
             Capacity *= 2;
         }
     }

@@ -40,7 +40,7 @@
  *  can never use the mode of one registry with the pointer of another.
  *
  *  Table. Open addressing with linear probing over 64-byte records, power-
- *  of-two capacity, at most half used counting tombstones (see
+ *  of-two capacity, at most a quarter used counting tombstones (see
  *  WmpTableReserve). A record holds what a lookup needs: 32 hash bits,
  *  the first 40 key bytes (48 on 32-bit targets),
  *  the type descriptor and the entry pointer (handles are computed from it),
@@ -1288,16 +1288,16 @@ WmpTableRebuild(_Inout_ PWMP_REGISTRY Registry, _In_ ULONG Capacity)
 }
 
 /* Makes room for one more used record (live + tombstones): rebuilds when
- * the table would pass half used, doubling it when live keys pass a quarter
- * (tables up to WMP_TABLE_SMALL records, 256 KB) or 3/8 (larger ones), else
- * purging tombstones at the same size. Measured on the benchmark: a probe
- * past the first record costs a mispredicted branch on data that may still
- * be in memory, which outweighs the footprint (at 13/16 used, 100k keys in
- * 8 MB took 70 ns a lookup; at half used, in 16 MB, 55 ns); small tables
- * are kept sparser still for the same reason. Halving every bound again
- * (100k keys in 32 MB) took 0.79-0.87x the time from 100 to 100k keys in
- * ten alternated runs (bench/grt-ab.py), for twice the nonpaged memory:
- * not taken. */
+ * the table would pass a quarter used, doubling it when live keys pass an
+ * eighth (tables up to WMP_TABLE_SMALL records, 256 KB) or 3/16 (larger
+ * ones), else purging tombstones at the same size. Measured on the
+ * benchmark: a probe past the first record costs a mispredicted branch on
+ * data that may still be in memory, which outweighs the footprint (at 13/16
+ * used, 100k keys in 8 MB took 70 ns a lookup; at half used, in 16 MB, 55
+ * ns). Against half used (bounds 1/2, 1/4, 3/8), these bounds took
+ * 0.66-0.83x the time from 100 to 100k keys in ten alternated runs
+ * (bench/grt-ab.py; 100k keys: 24.7 against 29.1 ns), for tables twice the
+ * size: 32 MB at 100k keys, 335 bytes a key beside the entry's 303. */
 static NTSTATUS
 WmpTableReserve(_Inout_ PWMP_REGISTRY Registry)
 {
@@ -1305,10 +1305,10 @@ WmpTableReserve(_Inout_ PWMP_REGISTRY Registry)
     ULONGLONG Capacity = (ULONGLONG)Table->Mask + 1;
     ULONGLONG Live = (ULONGLONG)(ULONG)Registry->Count + 1;
 
-    if (((ULONGLONG)Table->Used + 1) * 2 <= Capacity) {
+    if (((ULONGLONG)Table->Used + 1) * 4 <= Capacity) {
         return STATUS_SUCCESS;
     }
-    if (Capacity <= WMP_TABLE_SMALL ? Live * 4 > Capacity : Live * 8 > Capacity * 3) {
+    if (Capacity <= WMP_TABLE_SMALL ? Live * 8 > Capacity : Live * 16 > Capacity * 3) {
         if (Capacity >= WMP_TABLE_MAX) {
             return STATUS_WM_POOL_ALLOCATION_FAILED;
         }
