@@ -294,9 +294,9 @@ RunMap(uint32_t Count, double KeyGen)
 
 /*
  * An unsynchronised hash table with the registry's table shape: 64-byte
- * records holding the key, open addressing with linear probing, the same
- * capacity for the same key count (WmpTableReserve's bounds, keys inserted
- * one by one), hashed with one 64 x 64 -> 128 multiply. No gate, no type,
+ * records holding the key, open addressing with linear probing, the
+ * registry's own capacity at the same key count (WmpRegistryTestQueryCapacity),
+ * hashed with one 64 x 64 -> 128 multiply. No gate, no type,
  * no concurrent writer, no key-length or page check: what is left is the
  * key read, the hash, one record read per probe and the compare. Measured
  * in the same run as the registry, on the same keys in the same order, it
@@ -309,22 +309,6 @@ typedef struct {
 } TABLE_RECORD;
 
 _Static_assert(sizeof(TABLE_RECORD) == 64, "one record per cache line");
-
-/* The registry's capacity after Count keys were registered one by one. */
-static uint32_t
-TableCapacity(uint32_t Count)
-{
-    uint64_t Capacity = 16;
-    uint64_t Used = 0;
-
-    for (; Used < Count; Used++) {
-        if ((Used + 1) * 4 > Capacity &&
-            (Capacity <= 4096 ? (Used + 1) * 8 > Capacity : (Used + 1) * 16 > Capacity * 3)) {
-            Capacity *= 2;
-        }
-    }
-    return (uint32_t)Capacity;
-}
 
 static inline uint32_t
 TableHash(const uint64_t *Words)
@@ -362,9 +346,8 @@ TableFind(const TABLE_RECORD *Records, uint32_t Mask, const char *Text)
 }
 
 static double
-RunTable(uint32_t Count, double KeyGen)
+RunTable(uint32_t Count, uint32_t Capacity, double KeyGen)
 {
-    uint32_t Capacity = TableCapacity(Count);
     TABLE_RECORD *Records = aligned_alloc(64, (size_t)Capacity * sizeof(TABLE_RECORD));
     uint64_t State = 0x9E3779B97F4A7C15ULL + Count; /* the registry's thread 0 */
     uintptr_t Sink = 0;
@@ -416,6 +399,7 @@ main(int argc, char **argv)
 {
     WORKER Workers[MAX_THREADS];
     ULONG Claimed;
+    ULONG Capacity;
     BOOLEAN HasSlot;
     BOOLEAN ReaderFences;
     unsigned Case;
@@ -474,7 +458,12 @@ main(int argc, char **argv)
                Workers[0].BestNs - KeyGen, Workers[1].BestNs - KeyGen,
                Workers[0].WallNs - KeyGen, Workers[1].WallNs - KeyGen, OneWall, 2.0 * One / Two);
         (void)TwoWall;
-        printf("table_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], RunTable(KeyCounts[Case], KeyGen));
+        if (WmpRegistryTestQueryCapacity(&Capacity) != STATUS_SUCCESS) {
+            fprintf(stderr, "grt_bench: WmpRegistryTestQueryCapacity failed\n");
+            return 1;
+        }
+        printf("table_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case],
+               RunTable(KeyCounts[Case], (uint32_t)Capacity, KeyGen));
         printf("map_get keys=%u threads=1 ns_per_get=%.1f\n", KeyCounts[Case], RunMap(KeyCounts[Case], KeyGen));
         fflush(stdout);
     }

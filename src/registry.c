@@ -2006,6 +2006,23 @@ WmpRegistryTestHoldCall(BOOLEAN Hold)
 
 _Use_decl_annotations_
 NTSTATUS
+WmpRegistryTestQueryCapacity(PULONG Records)
+{
+    PWMP_REGISTRY Registry;
+    NTSTATUS Status;
+
+    *Records = 0;
+    Status = WmpEnterWriter(&Registry);
+    if (!NT_SUCCESS(Status)) {
+        return Status;
+    }
+    *Records = Registry->Table->Mask + 1;
+    WmpLeaveWriter(Registry);
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+NTSTATUS
 WmpRegistryTestQueryGate(PULONG ClaimedSlots, PBOOLEAN CallerHasSlot, PBOOLEAN ReaderFences)
 {
     ULONG_PTR Published;

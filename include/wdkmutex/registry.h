@@ -347,6 +347,13 @@ WmpRegistryTestQueryGate(
     _Out_ PBOOLEAN CallerHasSlot,
     _Out_ PBOOLEAN ReaderFences);
 
+/* Tests and benchmarks only: *Records, the records of the registry's table
+ * now (0 without a registry, which returns
+ * STATUS_WM_REGISTRY_NOT_INITIALIZED). */
+NTSTATUS
+WmpRegistryTestQueryCapacity(
+    _Out_ PULONG Records);
+
 /* Tests only: gives back every slot claim, so a test can start from an
  * empty gate. Only while no other thread is in, or can enter, a registry
  * call. */

@@ -1030,15 +1030,24 @@ WMT_REG_TEST(growth_and_churn)
 {
     char Key[24];
     WMT_REG_FAST Mutex;
+    ULONG Capacity;
     ULONG Index;
     ULONG Round;
     ULONG Value;
 
+    WMT_CHECK_STATUS(WmpRegistryTestQueryCapacity(&Capacity), STATUS_WM_REGISTRY_NOT_INITIALIZED);
+    WMT_CHECK_EQ(Capacity, 0);
     WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmpRegistryTestQueryCapacity(&Capacity), STATUS_SUCCESS);
+    WMT_CHECK_EQ(Capacity, 16);
     for (Index = 0; Index < 2000; Index++) {
         WmtRegNumberedKey(Key, "grow.", Index);
         Value = Index;
         WMT_CHECK_STATUS(WmtRegFastRegisterChecked(Key, &Value, NULL), STATUS_SUCCESS);
+        /* At most a quarter used, and no sparser than the growth rule leaves
+         * it (registry.h: 256 to 1,024 bytes of table a key). */
+        WMT_CHECK_STATUS(WmpRegistryTestQueryCapacity(&Capacity), STATUS_SUCCESS);
+        WMT_CHECK(Capacity >= 4 * (Index + 1) && Capacity <= 16 * (Index + 1));
     }
     /* Churn one slot range: tombstones pile up and get purged. */
     for (Round = 0; Round < 3000; Round++) {
@@ -1047,6 +1056,8 @@ WMT_REG_TEST(growth_and_churn)
         WMT_CHECK_STATUS(WmRegistryUnregister(Key), STATUS_SUCCESS);
     }
     WMT_CHECK_EQ(WmtRegCount(), 2000);
+    WMT_CHECK_STATUS(WmpRegistryTestQueryCapacity(&Capacity), STATUS_SUCCESS);
+    WMT_EXPECT(Capacity >= 4 * 2000 && Capacity <= 16 * 2000);
     for (Index = 0; Index < 2000; Index++) {
         WmtRegNumberedKey(Key, "grow.", Index);
         WMT_CHECK_STATUS(WmtRegFastRegistryGet(Key, &Mutex), STATUS_SUCCESS);
