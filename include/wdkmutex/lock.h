@@ -94,7 +94,8 @@ struct _WM_LOCK_HEADER {
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
     LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
     LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
-    ULONG           Generation;    /* releases so far, non-recursive kinds (by Owner)  */
+    ULONG           Generation;    /* releases so far, non-recursive kinds; only the
+                                      owner reads or writes it, so plain accesses  */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -335,7 +336,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         Guard->Token = (ULONG_PTR)Guard;
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : WmpLoadUlongRelaxed(&Lock->Generation);
+        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : Lock->Generation;
     }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
@@ -375,7 +376,7 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
     }
     if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits)
             ? Guard->Token != (ULONG_PTR)Guard
-            : Guard->Token != WmpLoadUlongRelaxed(&Lock->Generation)) {
+            : Guard->Token != Lock->Generation) { /* Owner passed: read under the lock */
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -403,7 +404,7 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         if (!WMP_TOKEN_IS_ADDRESS(Traits)) {
             /* Checked: Token is the Generation. Moving it on refuses stale copies. */
-            WmpStoreUlongRelaxed(&Lock->Generation, (ULONG)Guard->Token + 1);
+            Lock->Generation = (ULONG)Guard->Token + 1;
         }
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else if (--Lock->Depth == 0) {
