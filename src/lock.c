@@ -9,6 +9,15 @@
  */
 #include "wmp.h"
 
+#if defined(_M_AMD64) || defined(__x86_64__)
+/* The identity where gs:[188h] is not mapped (see compiler.h). */
+PVOID
+WmpCurrentThreadIdSlow(VOID)
+{
+    return (PVOID)PsGetCurrentThreadId();
+}
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Creation                                                                 */
 /* ------------------------------------------------------------------------ */

@@ -180,12 +180,24 @@
  * Elsewhere (x86: fs:[124h] is TEB data under Wine) the export is used.
  */
 #if defined(_M_AMD64) || defined(__x86_64__)
+/* PsGetCurrentThreadId out of line (lock.c), declared const as glibc
+ * declares pthread_self: within one thread its answer never changes, so the
+ * compiler knows the call reads and writes no memory and may reuse one
+ * answer from lock to unlock. Without that, the Wine branch's call would
+ * make it reload, on the common path too, what the call might have changed. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WMP_CONST_FUNCTION __attribute__((const))
+#else
+#define WMP_CONST_FUNCTION
+#endif
+PVOID WmpCurrentThreadIdSlow(VOID) WMP_CONST_FUNCTION;
+
 WM_INLINE PVOID
 WmpCurrentThreadIdentity(VOID)
 {
     PVOID Thread = (PVOID)KeGetCurrentThread();
 
-    return Thread != NULL ? Thread : (PVOID)PsGetCurrentThreadId();
+    return Thread != NULL ? Thread : WmpCurrentThreadIdSlow();
 }
 
 /* TRUE when Thread, a (non-NULL) WmpCurrentThreadIdentity() value, is the
@@ -198,7 +210,7 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
     if (Current == Thread) {
         return TRUE;
     }
-    return Current == NULL && (PVOID)PsGetCurrentThreadId() == Thread;
+    return Current == NULL && WmpCurrentThreadIdSlow() == Thread;
 }
 #else
 #define WmpCurrentThreadIdentity() ((PVOID)PsGetCurrentThreadId())

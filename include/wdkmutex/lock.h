@@ -94,8 +94,8 @@ struct _WM_LOCK_HEADER {
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
     LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
     LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
-    ULONG           Generation;    /* releases so far, non-recursive kinds; only the
-                                      owner reads or writes it, so plain accesses  */
+    ULONG           Generation;    /* acquisitions so far, non-recursive kinds; only
+                                      the owner reads or writes it (plain access)  */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -123,10 +123,14 @@ struct _WM_GUARD {
     PVOID           Thread;      /* the acquiring thread                             */
     /* Tells this acquisition's guard from a stale copy, so one acquisition is
      * released once. Exclusive guards of non-recursive kinds: the lock's
-     * Generation when acquired (the release moves it on, so once a guard or
-     * its copy has released, the other no longer matches); this form takes no
-     * address, so the compiler may keep a guard that lives between one lock
-     * and unlock in registers. Shared guards and recursive kinds, where
+     * Generation, which each acquisition moves on and takes. Once a guard or
+     * its copy has released, the other is refused by the owner check while
+     * the lock is free or another thread's, and by this token once its thread
+     * acquires again. Moved on at acquisition rather than at release, so a
+     * lock and unlock with nothing opaque between them compile to one memory
+     * increment: the compiler sees the token still matches. This form takes
+     * no address, so the compiler may keep a guard that lives between one
+     * lock and unlock in registers. Shared guards and recursive kinds, where
      * several acquisitions are live at once and may end in any order, and
      * kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
      * guard's own address (so such a guard must not move while armed, and a
@@ -336,7 +340,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         Guard->Token = (ULONG_PTR)Guard;
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : Lock->Generation;
+        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : ++Lock->Generation;
     }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
@@ -376,7 +380,7 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
     }
     if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits)
             ? Guard->Token != (ULONG_PTR)Guard
-            : Guard->Token != Lock->Generation) { /* Owner passed: read under the lock */
+            : Guard->Token != Lock->Generation) { /* the owner's: read under the lock */
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -402,10 +406,6 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
     if (GuardMode == WMP_GUARD_SHARED) {
         InterlockedDecrement(&Lock->SharedHolders);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
-        if (!WMP_TOKEN_IS_ADDRESS(Traits)) {
-            /* Checked: Token is the Generation. Moving it on refuses stale copies. */
-            Lock->Generation = (ULONG)Guard->Token + 1;
-        }
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else if (--Lock->Depth == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);

@@ -404,7 +404,7 @@ WmtSectionStressThread(_In_ PVOID Context)
 
 /* Copies of an armed guard (lock.h): a KMUTEX section's guard is told by its
  * address, so a copy is refused at once (it is recursive: several guards may
- * be live); a FAST_MUTEX section's by the release count, so the first leave
+ * be live); a FAST_MUTEX section's by the acquisition count, so the first leave
  * through either one releases and the other is refused after it. Either way
  * the section is entered and left once. */
 static VOID
