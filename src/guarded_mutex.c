@@ -11,48 +11,64 @@
 #define WMP_GUARDED_MUTEX(Lock) CONTAINING_RECORD((Lock), WM_GUARDED_MUTEX, Header)
 
 /*
- * The run-time resolved routines of the native backing (declared in
- * guarded_mutex.h for the inline fast path). Published when the first native
- * lock is initialised, so acquire and release cost one load and an indirect
- * call (no lookup), and stay valid for every native lock even if the lookup
- * cache is reset later (tests do that).
+ * KeTryToAcquireGuardedMutex, resolved at run time (never imported) and
+ * published when the first native lock is initialised, so it stays valid for
+ * every native lock even if the lookup cache is reset later (tests do that).
+ * Acquire and release live in each lock (guarded_mutex.h).
  */
-PVOID volatile WmpGuardedMutexAcquireRoutine;
-PVOID volatile WmpGuardedMutexReleaseRoutine;
-PVOID volatile WmpGuardedMutexTryRoutine;
+static PVOID volatile WmpGuardedMutexTryRoutine;
 
-/* TRUE, with the routines published above, when all three are exported (and
- * resolved: above PASSIVE_LEVEL an unresolved lookup reads as absent). */
-static BOOLEAN
-WmpResolveGuardedRoutines(VOID)
+/*
+ * The fallback backing's acquire and release, with the kernel routines'
+ * signature so a lock calls either through the same pointer. Critical region
+ * first: ExAcquireFastMutexUnsafe is documented for a caller inside one; the
+ * guarded region is what a guarded mutex holder is promised. Released in
+ * reverse order.
+ */
+static VOID FASTCALL
+WmpGuardedMutexFallbackAcquire(_Inout_ PKGUARDED_MUTEX Guarded)
 {
-    PVOID Acquire = WmpGetRoutine(WmpRoutineKeAcquireGuardedMutex);
-    PVOID Release = WmpGetRoutine(WmpRoutineKeReleaseGuardedMutex);
-    PVOID TryToAcquire = WmpGetRoutine(WmpRoutineKeTryToAcquireGuardedMutex);
+    PWM_GUARDED_MUTEX Mutex = CONTAINING_RECORD(Guarded, WM_GUARDED_MUTEX, Mutex.Guarded);
 
-    if (Acquire == NULL || Release == NULL || TryToAcquire == NULL) {
-        return FALSE;
-    }
-    /* Every initialiser stores the same addresses: the race is benign, the
-     * atomic stores keep it defined. */
-    WmpStorePointerRelaxed(&WmpGuardedMutexAcquireRoutine, Acquire);
-    WmpStorePointerRelaxed(&WmpGuardedMutexReleaseRoutine, Release);
-    WmpStorePointerRelaxed(&WmpGuardedMutexTryRoutine, TryToAcquire);
-    return TRUE;
+    KeEnterCriticalRegion();
+    KeEnterGuardedRegion();
+    ExAcquireFastMutexUnsafe(&Mutex->Mutex.Fallback);
+}
+
+static VOID FASTCALL
+WmpGuardedMutexFallbackRelease(_Inout_ PKGUARDED_MUTEX Guarded)
+{
+    PWM_GUARDED_MUTEX Mutex = CONTAINING_RECORD(Guarded, WM_GUARDED_MUTEX, Mutex.Guarded);
+
+    ExReleaseFastMutexUnsafe(&Mutex->Mutex.Fallback);
+    KeLeaveGuardedRegion();
+    KeLeaveCriticalRegion();
 }
 
 static VOID
 WmpGuardedMutexInitialize(_Inout_ PWM_LOCK_HEADER Lock)
 {
     PWM_GUARDED_MUTEX Mutex = WMP_GUARDED_MUTEX(Lock);
+    PVOID Acquire = WmpGetRoutine(WmpRoutineKeAcquireGuardedMutex);
+    PVOID Release = WmpGetRoutine(WmpRoutineKeReleaseGuardedMutex);
+    PVOID TryToAcquire = WmpGetRoutine(WmpRoutineKeTryToAcquireGuardedMutex);
 
-    /* Chosen once: a lock must be acquired and released by the same routines
-     * for its whole life, even if a later lookup would answer differently. */
-    if (WmpResolveGuardedRoutines()) {
+    /* Chosen once: a lock is acquired and released by the same routines for
+     * its whole life, even if a later lookup would answer differently. All
+     * three or none (above PASSIVE_LEVEL an unresolved lookup reads as
+     * absent). */
+    if (Acquire != NULL && Release != NULL && TryToAcquire != NULL) {
+        /* Every initialiser stores the same address: the race is benign, the
+         * atomic store keeps it defined. */
+        WmpStorePointerRelaxed(&WmpGuardedMutexTryRoutine, TryToAcquire);
         KeInitializeGuardedMutex(&Mutex->Mutex.Guarded);
+        Mutex->AcquireRoutine = (WMP_KE_GUARDED_MUTEX_ROUTINE *)Acquire;
+        Mutex->ReleaseRoutine = (WMP_KE_GUARDED_MUTEX_ROUTINE *)Release;
         Lock->KindByte = (UCHAR)WmGuardedMutexNative;
     } else {
         ExInitializeFastMutex(&Mutex->Mutex.Fallback);
+        Mutex->AcquireRoutine = WmpGuardedMutexFallbackAcquire;
+        Mutex->ReleaseRoutine = WmpGuardedMutexFallbackRelease;
         Lock->KindByte = (UCHAR)WmGuardedMutexFallback;
     }
 }

@@ -58,7 +58,7 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
 {
     Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
-    Lock->Depth = 0;
+    Lock->Depth = 0; /* and Generation */
     Lock->SharedHolders = 0;
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;

@@ -71,9 +71,19 @@ typedef enum _WM_GUARDED_MUTEX_BACKING {
     WmGuardedMutexFallback = 2        /* FAST_MUTEX in a guarded region     */
 } WM_GUARDED_MUTEX_BACKING;
 
-/* Lock object of a GuardedMutex. Both layouts are 56 bytes on x64. */
+typedef VOID (FASTCALL WMP_KE_GUARDED_MUTEX_ROUTINE)(_Inout_ PKGUARDED_MUTEX Mutex);
+typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX)(_Inout_ PKGUARDED_MUTEX Mutex);
+
+/* Lock object of a GuardedMutex. Both layouts of Mutex are 56 bytes on x64. */
 typedef struct _WM_GUARDED_MUTEX {
     WM_LOCK_HEADER Header;
+    /* The backing's acquire and release, set once at initialisation: the
+     * kernel's KeAcquire/KeReleaseGuardedMutex, or guarded_mutex.c's fallback
+     * routines with the same signature over the FAST_MUTEX. The fast path
+     * calls them directly, with no test of the backing (16 bytes a lock for
+     * 6 instructions a lock and unlock). */
+    WMP_KE_GUARDED_MUTEX_ROUTINE *AcquireRoutine;
+    WMP_KE_GUARDED_MUTEX_ROUTINE *ReleaseRoutine;
     union {
         KGUARDED_MUTEX Guarded;   /* WmGuardedMutexNative   */
         FAST_MUTEX     Fallback;  /* WmGuardedMutexFallback */
@@ -81,14 +91,6 @@ typedef struct _WM_GUARDED_MUTEX {
 } WM_GUARDED_MUTEX, *PWM_GUARDED_MUTEX;
 
 extern const WM_LOCK_OPS WmGuardedMutexOps;
-
-/* The guarded-mutex routines, resolved at run time (never imported) and
- * published by guarded_mutex.c when the first native lock is initialised. */
-typedef VOID (FASTCALL WMP_KE_GUARDED_MUTEX_ROUTINE)(_Inout_ PKGUARDED_MUTEX Mutex);
-typedef BOOLEAN (FASTCALL WMP_KE_TRY_TO_ACQUIRE_GUARDED_MUTEX)(_Inout_ PKGUARDED_MUTEX Mutex);
-extern PVOID volatile WmpGuardedMutexAcquireRoutine;
-extern PVOID volatile WmpGuardedMutexReleaseRoutine;
-extern PVOID volatile WmpGuardedMutexTryRoutine;
 
 /* The kind's fast path for the typed layer (see lock.h): the blocking
  * acquire and the release, inline, for both backings. guarded_mutex.c's
@@ -104,18 +106,8 @@ WmpKindAcquire_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD 
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
-        /* Enters a guarded region; the IRQL is unchanged. */
-        ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedMutexAcquireRoutine))(
-            &Mutex->Mutex.Guarded);
-    } else {
-        /* Critical region first: ExAcquireFastMutexUnsafe is documented for a
-         * caller inside one; the guarded region is what a guarded mutex holder
-         * is promised. Released in reverse order. */
-        KeEnterCriticalRegion();
-        KeEnterGuardedRegion();
-        ExAcquireFastMutexUnsafe(&Mutex->Mutex.Fallback);
-    }
+    /* Enters a guarded region; the IRQL is unchanged. */
+    Mutex->AcquireRoutine(&Mutex->Mutex.Guarded);
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
@@ -127,15 +119,8 @@ WmpKindRelease_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Gua
     PWM_GUARDED_MUTEX Mutex = CONTAINING_RECORD(Lock, WM_GUARDED_MUTEX, Header);
 
     UNREFERENCED_PARAMETER(Guard);
-    if (Lock->KindByte == (UCHAR)WmGuardedMutexNative) {
-        /* Leaves the guarded region the acquire entered. */
-        ((WMP_KE_GUARDED_MUTEX_ROUTINE *)WmpLoadPointerRelaxed(&WmpGuardedMutexReleaseRoutine))(
-            &Mutex->Mutex.Guarded);
-    } else {
-        ExReleaseFastMutexUnsafe(&Mutex->Mutex.Fallback);
-        KeLeaveGuardedRegion();
-        KeLeaveCriticalRegion();
-    }
+    /* Leaves the guarded region the acquire entered. */
+    Mutex->ReleaseRoutine(&Mutex->Mutex.Guarded);
 }
 
 /* The backing of a lock header (typed layers use PrefixQueryBacking). Any IRQL. */

@@ -92,10 +92,11 @@ struct _WM_LOCK_HEADER {
     PVOID           Owner;         /* thread holding it exclusively, WMP_OWNER_FREE,
                                       or NULL: not initialised or torn down          */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
-    LONG            Depth;         /* recursion depth of Owner (written by Owner)      */
+    union {                        /* only the owner reads or writes these:         */
+        LONG        Depth;         /* recursive kinds: recursion depth of Owner        */
+        ULONG       Generation;    /* other kinds: acquisitions so far (plain access)  */
+    };
     LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
-    ULONG           Generation;    /* acquisitions so far, non-recursive kinds; only
-                                      the owner reads or writes it (plain access)  */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -315,8 +316,9 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
 /*
  * Acquisition, step 3, with what the kind's acquire returned: on success the
  * owner bookkeeping (recursive kinds count Depth and record Owner on the
- * first acquisition; other kinds record Owner, Depth stays 0; shared guards
- * are counted in SharedHolders) and the armed guard; else a disarmed guard.
+ * first acquisition; other kinds record Owner and count Generation; shared
+ * guards are counted in SharedHolders) and the armed guard; else a disarmed
+ * guard.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD Guard, _In_ NTSTATUS Status,
