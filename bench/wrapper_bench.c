@@ -32,6 +32,17 @@
 #include "hostkernel.h" /* HkHideRoutine: make one RwLock ERESOURCE-backed */
 #include "wmp.h"        /* WmpResetRoutineCache                              */
 
+/* WMB_OPAQUE (the wrapper_bench_opaque build): both loops call an opaque
+ * function between lock and unlock, as most real code between them does, so
+ * the compiler can no longer prove that the lock's fields are unchanged at
+ * unlock (lock.h: the stale-copy compare is then made, not folded). */
+#ifdef WMB_OPAQUE
+void WmbBetween(void);
+#define WMB_BETWEEN() WmbBetween()
+#else
+#define WMB_BETWEEN() ((void)0)
+#endif
+
 /* noipa (GCC): no inlining, cloning or identical-code folding. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define WMB_MEASURED __attribute__((noinline, noipa, used))
@@ -78,6 +89,7 @@ WmbRaw_KMutex(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         (VOID)KeWaitForSingleObject(&WmbRawKMutex, Executive, KernelMode, FALSE, NULL);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         (VOID)KeReleaseMutex(&WmbRawKMutex, FALSE);
     }
 }
@@ -88,6 +100,7 @@ WmbRaw_FastMutex(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         ExAcquireFastMutex(&WmbRawFastMutex);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         ExReleaseFastMutex(&WmbRawFastMutex);
     }
 }
@@ -98,6 +111,7 @@ WmbRaw_GuardedMutex(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         KeAcquireGuardedMutex(&WmbRawGuardedMutex);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         KeReleaseGuardedMutex(&WmbRawGuardedMutex);
     }
 }
@@ -110,6 +124,7 @@ WmbRaw_SpinLock(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         KeAcquireSpinLock(&WmbRawSpinLock, &OldIrql);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         KeReleaseSpinLock(&WmbRawSpinLock, OldIrql);
     }
 }
@@ -122,6 +137,7 @@ WmbRaw_QueuedSpinLock(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         KeAcquireInStackQueuedSpinLock(&WmbRawQueuedSpinLock, &Handle);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         KeReleaseInStackQueuedSpinLock(&Handle);
     }
 }
@@ -134,6 +150,7 @@ WmbRaw_RwLockExclusive(ULONG Pairs)
         KeEnterCriticalRegion();
         ExAcquirePushLockExclusiveEx(&WmbRawPushLock, 0);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         ExReleasePushLockExclusiveEx(&WmbRawPushLock, 0);
         KeLeaveCriticalRegion();
     }
@@ -148,6 +165,7 @@ WmbRaw_RwLockShared(ULONG Pairs)
         KeEnterCriticalRegion();
         ExAcquirePushLockSharedEx(&WmbRawPushLock, 0);
         Sum += WmbRawValue;
+        WMB_BETWEEN();
         ExReleasePushLockSharedEx(&WmbRawPushLock, 0);
         KeLeaveCriticalRegion();
     }
@@ -161,6 +179,7 @@ WmbRaw_RwLockResourceExclusive(ULONG Pairs)
         KeEnterCriticalRegion();
         (VOID)ExAcquireResourceExclusiveLite(&WmbRawResource, TRUE);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         ExReleaseResourceLite(&WmbRawResource);
         KeLeaveCriticalRegion();
     }
@@ -175,6 +194,7 @@ WmbRaw_RwLockResourceShared(ULONG Pairs)
         KeEnterCriticalRegion();
         (VOID)ExAcquireResourceSharedLite(&WmbRawResource, TRUE);
         Sum += WmbRawValue;
+        WMB_BETWEEN();
         ExReleaseResourceLite(&WmbRawResource);
         KeLeaveCriticalRegion();
     }
@@ -189,6 +209,7 @@ WmbRaw_CriticalSectionFastMutex(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         ExAcquireFastMutex(&WmbRawFastMutex);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         ExReleaseFastMutex(&WmbRawFastMutex);
     }
 }
@@ -199,6 +220,7 @@ WmbRaw_CriticalSectionKMutex(ULONG Pairs)
     for (ULONG Index = 0; Index < Pairs; Index++) {
         (VOID)KeWaitForSingleObject(&WmbRawKMutex, Executive, KernelMode, FALSE, NULL);
         WmbRawValue += 1;
+        WMB_BETWEEN();
         (VOID)KeReleaseMutex(&WmbRawKMutex, FALSE);
     }
 }
@@ -216,6 +238,7 @@ WmbRaw_CriticalSectionKMutex(ULONG Pairs)
             abort();                                                             \
         }                                                                        \
         *Guard.Value += 1;                                                       \
+        WMB_BETWEEN();                                                           \
         (VOID)Prefix##Unlock(&Guard);                                            \
     }
 
@@ -272,6 +295,7 @@ WmbSharedLoop(WMB_RW_STORAGE *Lock, ULONG Pairs)
             abort();
         }
         Sum += *Guard.Value;
+        WMB_BETWEEN();
         (VOID)WmbRwUnlockShared(&Guard);
     }
     return Sum;
@@ -298,6 +322,7 @@ WmbSectionLoop(PWM_CRITICAL_SECTION Section, ULONG Pairs)
             abort();
         }
         WmbRawValue += 1;
+        WMB_BETWEEN();
         (VOID)WmLeaveCriticalSection(&Guard);
     }
 }
@@ -358,6 +383,16 @@ WmbCheck(NTSTATUS Status, const char *What)
         exit(1);
     }
 }
+
+#ifdef WMB_OPAQUE
+/* Opaque to the loops: not inlined, and as far as the compiler knows it may
+ * read and write any memory. */
+WMB_MEASURED void
+WmbBetween(void)
+{
+    __asm__ __volatile__("" ::: "memory");
+}
+#endif
 
 int
 main(void)
