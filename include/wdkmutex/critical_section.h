@@ -154,7 +154,8 @@ WmEnterCriticalSection(
     /* Inline, with the core's steps and the kind known (see lock.h), as the
      * typed layers have it: a section costs what a typed lock costs. */
     if (Lock != NULL && Lock->Ops == &WmFastMutexOps) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX);
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                     WMP_KIND_TRAITS_WM_FAST_MUTEX | WMP_KIND_OPS_CHECKED);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
@@ -162,7 +163,8 @@ WmEnterCriticalSection(
                                  WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
     }
     if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX);
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                     WMP_KIND_TRAITS_WM_KMUTEX | WMP_KIND_OPS_CHECKED);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
@@ -226,25 +228,33 @@ WmLeaveCriticalSection(
     _Inout_opt_ PWM_CRITICAL_SECTION_GUARD Guard)
 {
     PWM_LOCK_HEADER Lock = Guard != NULL ? Guard->Base.Lock : NULL;
+    PCWM_LOCK_OPS Ops;
     NTSTATUS Status;
 
-    /* A section's guards are exclusive; the kind is the section's. */
-    if (Lock != NULL && (Lock->Ops == &WmFastMutexOps || Lock->Ops == &WmKMutexOps)) {
-        LONG Traits = Lock->Ops == &WmKMutexOps ? WMP_KIND_TRAITS_WM_KMUTEX
-                                                : WMP_KIND_TRAITS_WM_FAST_MUTEX;
-
-        Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, Traits);
-        if (Status != STATUS_SUCCESS) {
-            return Status;
-        }
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, Traits);
-        if (Lock->Ops == &WmFastMutexOps) {
+    /* A section's guards are exclusive; the kind is the section's, tested
+     * once: each kind's path below has its traits as constants. */
+    if (Lock != NULL) {
+        Ops = Lock->Ops;
+        if (Ops == &WmFastMutexOps) {
+            Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_FAST_MUTEX);
+            if (Status != STATUS_SUCCESS) {
+                return Status;
+            }
+            WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_FAST_MUTEX);
             WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
-        } else {
-            WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
+            Guard->Base.Lock = NULL;
+            return STATUS_SUCCESS;
         }
-        Guard->Base.Lock = NULL;
-        return STATUS_SUCCESS;
+        if (Ops == &WmKMutexOps) {
+            Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_KMUTEX);
+            if (Status != STATUS_SUCCESS) {
+                return Status;
+            }
+            WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_KMUTEX);
+            WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
+            Guard->Base.Lock = NULL;
+            return STATUS_SUCCESS;
+        }
     }
     /* Disarmed, or a stale copy whose section has since been deleted (a
      * section cannot be deleted while entered). */

@@ -52,10 +52,12 @@ WmpKindAcquire_WM_FAST_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Gua
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    /* Raises to APC_LEVEL; the kernel keeps the old IRQL in the mutex. */
-    ExAcquireFastMutex(&CONTAINING_RECORD(Lock, WM_FAST_MUTEX, Header)->Mutex);
+    /* Filled before the call (it cannot fail): a guard in memory then keeps
+     * nothing across it. Raises to APC_LEVEL; the kernel keeps the old IRQL
+     * in the mutex. */
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
+    ExAcquireFastMutex(&CONTAINING_RECORD(Lock, WM_FAST_MUTEX, Header)->Mutex);
     return STATUS_SUCCESS;
 }
 

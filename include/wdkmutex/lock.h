@@ -227,6 +227,11 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
  * is its token, as for recursive kinds (see WM_GUARD.Token). */
 #define WMP_KIND_RECURSIVE       0x1
 #define WMP_KIND_PINNED_GUARD    0x2
+/* Not a kind's trait: a caller of WmpLockAcquireBegin adds it when it has
+ * found Lock->Ops to be the kind's table (critical sections dispatch on it).
+ * Ops is NULL in never-initialised and torn-down storage, so that test has
+ * refused both already and Begin need not test Owner for NULL again. */
+#define WMP_KIND_OPS_CHECKED     0x8
 /* "Ask the kind's Ops" for the Traits argument. */
 #define WMP_KIND_TRAITS_FROM_OPS (-1)
 
@@ -297,7 +302,7 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
     Thread = WmpCurrentThreadIdentity();
     Owner = WmpLoadPointerRelaxed(&Lock->Owner);
     if (Owner != WMP_OWNER_FREE) {
-        if (Owner == NULL) {
+        if ((Traits & WMP_KIND_OPS_CHECKED) == 0 && Owner == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
         if ((Traits & WMP_KIND_RECURSIVE) == 0 && Owner == Thread) {
