@@ -262,6 +262,10 @@ WMT_TEST_FN(Suite, unlock_misuse)                                               
     WMT_CHECK(Foreign.Owned == FALSE);                                                 \
     WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);                                   \
     WMT_CHECK_STATUS(Prefix##Lock(Lock, &Guard), STATUS_SUCCESS);                      \
+    /* The stale copy, now that this thread holds the lock again: the owner           \
+     * check passes, the token refuses. */                                             \
+    WMT_EXPECT_STATUS(Prefix##Unlock(&Copy), STATUS_WM_NOT_OWNER);                     \
+    WMT_EXPECT(WmIsLockOwnedByCurrentThread(G_HEADER(Lock)));                          \
     WMT_CHECK_STATUS(Prefix##Unlock(&Guard), STATUS_SUCCESS);                          \
     WMT_CHECK_STATUS(Prefix##Destroy(&Lock), STATUS_SUCCESS);                          \
 }                                                                                      \
