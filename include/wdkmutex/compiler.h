@@ -241,13 +241,9 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #if defined(WMP_TSAN)
 #define WmpLoadPointerRelaxed(P)     __atomic_load_n((P), __ATOMIC_RELAXED)
 #define WmpStorePointerRelaxed(P, V) __atomic_store_n((P), (V), __ATOMIC_RELAXED)
-#define WmpLoadUlongRelaxed(P)       __atomic_load_n((P), __ATOMIC_RELAXED)
-#define WmpStoreUlongRelaxed(P, V)   __atomic_store_n((P), (V), __ATOMIC_RELAXED)
 #else
 #define WmpLoadPointerRelaxed(P)     (*(PVOID volatile *)(P))
 #define WmpStorePointerRelaxed(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
-#define WmpLoadUlongRelaxed(P)       (*(ULONG volatile *)(P))
-#define WmpStoreUlongRelaxed(P, V)   ((VOID)(*(ULONG volatile *)(P) = (V)))
 #endif
 /* Off the fast path. Acquire ordering with GCC and clang; with MSVC a
  * volatile load, acquire under /volatile:ms, which the library's own sources

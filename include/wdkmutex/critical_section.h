@@ -229,31 +229,17 @@ WmLeaveCriticalSection(
 {
     PWM_LOCK_HEADER Lock = Guard != NULL ? Guard->Base.Lock : NULL;
     PCWM_LOCK_OPS Ops;
-    NTSTATUS Status;
 
     /* A section's guards are exclusive; the kind is the section's, tested
-     * once: each kind's path below has its traits as constants. */
+     * once: each kind's path has its traits as constants. */
     if (Lock != NULL) {
         Ops = Lock->Ops;
         if (Ops == &WmFastMutexOps) {
-            Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_FAST_MUTEX);
-            if (Status != STATUS_SUCCESS) {
-                return Status;
-            }
-            WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_FAST_MUTEX);
-            WmpKindRelease_WM_FAST_MUTEX(Lock, &Guard->Base);
-            Guard->Base.Lock = NULL;
-            return STATUS_SUCCESS;
+            return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
+                                           WmpKindRelease_WM_FAST_MUTEX);
         }
         if (Ops == &WmKMutexOps) {
-            Status = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_KMUTEX);
-            if (Status != STATUS_SUCCESS) {
-                return Status;
-            }
-            WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_WM_KMUTEX);
-            WmpKindRelease_WM_KMUTEX(Lock, &Guard->Base);
-            Guard->Base.Lock = NULL;
-            return STATUS_SUCCESS;
+            return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX, WmpKindRelease_WM_KMUTEX);
         }
     }
     /* Disarmed, or a stale copy whose section has since been deleted (a

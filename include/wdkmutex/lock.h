@@ -420,6 +420,28 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
 }
 
 /*
+ * An exclusive release with the kind known at compile time (typed layers,
+ * critical sections): the checks, the bookkeeping, the kind's inline
+ * Release (a constant argument, so the call is direct once this is inlined)
+ * and the disarm.
+ */
+typedef VOID WMP_KIND_RELEASE(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard);
+
+WMP_FORCEINLINE NTSTATUS
+WmpLockReleaseExclusive(_Inout_ PWM_GUARD Guard, _In_ LONG Traits, _In_ WMP_KIND_RELEASE *Release)
+{
+    NTSTATUS Status = WmpLockReleaseCheck(Guard, WMP_GUARD_EXCLUSIVE, Traits);
+
+    if (Status != STATUS_SUCCESS) {
+        return Status;
+    }
+    WmpLockReleaseBookkeeping(Guard, WMP_GUARD_EXCLUSIVE, Traits);
+    Release(Guard->Lock, Guard);
+    Guard->Lock = NULL;
+    return STATUS_SUCCESS;
+}
+
+/*
  * WmUnlock
  *
  * Releases the lock Guard holds and disarms Guard. Like dropping the seed's
@@ -563,11 +585,9 @@ BOOLEAN WmIsLockOwnedByCurrentThread(_In_opt_ PWM_LOCK_HEADER Lock);
         NTSTATUS Status_;                                                            \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                       \
         /* TYPE_GUARD only ever holds exclusive acquisitions. */                     \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_##LockObjectType);                           \
+        Status_ = WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_##LockObjectType, \
+                                          WmpKindRelease_##LockObjectType);          \
         if (Status_ != STATUS_SUCCESS) return Status_;                               \
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_EXCLUSIVE, WMP_KIND_TRAITS_##LockObjectType); \
-        WmpKindRelease_##LockObjectType(Guard->Base.Lock, &Guard->Base);             \
-        Guard->Base.Lock = NULL;                                                     \
         Guard->Value = NULL;                                                         \
         return STATUS_SUCCESS;                                                       \
     }                                                                                \
