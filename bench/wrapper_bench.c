@@ -313,30 +313,29 @@ WmbOurs_RwLockResourceShared(ULONG Pairs)
     WmbRawValue = WmbSharedLoop(&WmbRwResource, Pairs);
 }
 
-static void
-WmbSectionLoop(PWM_CRITICAL_SECTION Section, ULONG Pairs)
-{
-    for (ULONG Index = 0; Index < Pairs; Index++) {
-        WM_CRITICAL_SECTION_GUARD Guard;
-        if (WmEnterCriticalSection(Section, &Guard) != STATUS_SUCCESS) {
-            abort();
-        }
-        WmbRawValue += 1;
-        WMB_BETWEEN();
-        (VOID)WmLeaveCriticalSection(&Guard);
+/* The section is a driver global reached by address, as the raw loop's
+ * kernel object is. */
+#define WMB_SECTION_LOOP(Section)                                                \
+    for (ULONG Index = 0; Index < Pairs; Index++) {                              \
+        WM_CRITICAL_SECTION_GUARD Guard;                                         \
+        if (WmEnterCriticalSection(&(Section), &Guard) != STATUS_SUCCESS) {      \
+            abort();                                                             \
+        }                                                                        \
+        WmbRawValue += 1;                                                        \
+        WMB_BETWEEN();                                                           \
+        (VOID)WmLeaveCriticalSection(&Guard);                                    \
     }
-}
 
 WMB_MEASURED void
 WmbOurs_CriticalSectionFastMutex(ULONG Pairs)
 {
-    WmbSectionLoop(&WmbSectionFm, Pairs);
+    WMB_SECTION_LOOP(WmbSectionFm)
 }
 
 WMB_MEASURED void
 WmbOurs_CriticalSectionKMutex(ULONG Pairs)
 {
-    WmbSectionLoop(&WmbSectionKm, Pairs);
+    WMB_SECTION_LOOP(WmbSectionKm)
 }
 
 /* ------------------------------------------------------------------------ */

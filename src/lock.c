@@ -58,8 +58,8 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
 {
     Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
-    Lock->Depth = 0; /* and Generation */
-    Lock->SharedHolders = 0;
+    Lock->Generation = WMP_GENERATION_INITIAL;
+    Lock->SharedHolders = 0; /* and Newest */
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;
     Lock->ValueSize = (ULONG)ValueSize;
@@ -229,8 +229,7 @@ WmpCheckTeardown(_In_opt_ PWM_LOCK_HEADER Lock, _In_ BOOLEAN ForRegistry)
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     /* Freeing a held lock would leave its holder with a dangling guard. */
-    if (WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
-        WmpLoadLongAcquire(&Lock->SharedHolders) != 0) {
+    if (WmpLockIsHeld(Lock)) {
         return STATUS_WM_MUTEX_HELD;
     }
     return STATUS_SUCCESS;

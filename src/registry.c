@@ -1005,9 +1005,7 @@ WmpEntryInUse(_In_ PWMP_REGISTRY_ENTRY Entry)
 {
     PWM_LOCK_HEADER Lock = WmpEntryLock(Entry);
 
-    return WmpLoadAcquire(&Entry->References) != 0 ||
-           WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
-           WmpLoadAcquire(&Lock->SharedHolders) != 0;
+    return WmpLoadAcquire(&Entry->References) != 0 || WmpLockIsHeld(Lock);
 }
 
 /* Frees an entry no thread can reach any more. RunDestructor: it was

@@ -10,7 +10,8 @@
  *  - Enter/leave are the lock/unlock of the chosen kernel object, through the
  *    same generic core as KMutex and FastMutex, so IRQL, recursion, ownership
  *    and every status code are theirs:
- *      WmCriticalSectionKMutex     recursive; enter <= APC_LEVEL (try and a
+ *      WmCriticalSectionKMutex     recursive, nested guards left newest
+ *                                  first; enter <= APC_LEVEL (try and a
  *                                  zero timeout <= DISPATCH_LEVEL); timed enter;
  *                                  holder in a critical region.
  *      WmCriticalSectionFastMutex  not recursive (STATUS_WM_RECURSIVE_ACQUIRE);

@@ -6,7 +6,13 @@
  *
  * Strict semantics (beyond those in lock.h):
  *  - Recursive: the owning thread may lock again; every lock needs its own
- *    unlock (the kernel counts them). Each recursive lock gets its own guard.
+ *    unlock (the kernel counts them). Each recursive lock gets its own guard,
+ *    and nested guards are unlocked newest first: an older one is refused
+ *    (STATUS_WM_NOT_OWNER, nothing released, still armed) while a newer one
+ *    is live. The kernel would take any order; the library's rule is what
+ *    lets it tell a live guard from a released one's copy by a count, not by
+ *    the guard's address, so a guard may move and live in registers. Scoped
+ *    release (WM_WITH_LOCK, WM_AUTO_UNLOCK) unlocks newest first by itself.
  *  - While held, normal kernel APCs and user APCs are disabled for the holder
  *    (a critical region); special kernel APCs still run.
  *  - Lock and timed lock: IRQL <= APC_LEVEL. Try-lock and a zero timeout:
@@ -79,9 +85,8 @@ WMP_FORCEINLINE NTSTATUS
 WmpKMutexWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ KIRQL Irql,
               _In_opt_ PLARGE_INTEGER Timeout)
 {
-    /* Filled before the wait: a guard in memory (a recursive kind's is:
-     * lock.h) then keeps nothing across the call; a failed wait disarms the
-     * guard anyway. */
+    /* Filled before the wait: a guard kept in memory then keeps nothing
+     * across the call; a failed wait disarms the guard anyway. */
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
     return KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive, KernelMode,

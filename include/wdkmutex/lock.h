@@ -16,10 +16,12 @@
  *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
  *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
  *    A copy of an armed guard is refused with STATUS_WM_NOT_OWNER once either
- *    it or the original has released (see WM_GUARD.Token; a shared guard, a
- *    recursive kind's guard and a queued spin lock's guard must not move
- *    while armed, and a copy of one is refused at once): one acquisition is
- *    never released twice.
+ *    it or the original has released (see WM_GUARD.Token; a shared guard and
+ *    a queued spin lock's guard must not move while armed, and a copy of one
+ *    is refused at once): one acquisition is never released twice.
+ *  - A recursive kind's nested guards are released newest first; an older
+ *    one is refused (STATUS_WM_NOT_OWNER, nothing released) until the newer
+ *    ones have been. Scoped release does this by construction.
  *  - Destroy, into-inner and into-pool refuse a held lock (STATUS_WM_MUTEX_HELD)
  *    and one the registry owns (STATUS_WM_OWNED_BY_REGISTRY).
  *  - A lock object must not be copied or moved after creation (the kernel
@@ -92,11 +94,15 @@ struct _WM_LOCK_HEADER {
     PVOID           Owner;         /* thread holding it exclusively, WMP_OWNER_FREE,
                                       or NULL: not initialised or torn down          */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
-    union {                        /* only the owner reads or writes these:         */
-        LONG        Depth;         /* recursive kinds: recursion depth of Owner        */
-        ULONG       Generation;    /* other kinds: acquisitions so far (plain access)  */
+    ULONG           Generation;    /* exclusive acquisitions so far (plain access:
+                                      only the owner reads or writes it)               */
+    union {
+        LONG        SharedHolders; /* kinds with shared guards: shared-mode guards
+                                      alive (interlocked)                              */
+        ULONG       Newest;        /* recursive kinds: token of the owner's newest
+                                      live acquisition, 0 when free (written by the
+                                      owner)                                           */
     };
-    LONG            SharedHolders; /* shared-mode guards alive (interlocked)           */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -123,20 +129,24 @@ struct _WM_GUARD {
     PWM_LOCK_HEADER Lock;        /* NULL when disarmed                               */
     PVOID           Thread;      /* the acquiring thread                             */
     /* Tells this acquisition's guard from a stale copy, so one acquisition is
-     * released once. Exclusive guards of non-recursive kinds: the lock's
-     * Generation, which each acquisition moves on and takes. Once a guard or
-     * its copy has released, the other is refused by the owner check while
-     * the lock is free or another thread's, and by this token once its thread
-     * acquires again. Moved on at acquisition rather than at release, so a
-     * lock and unlock with nothing opaque between them compile to one memory
-     * increment: the compiler sees the token still matches. This form takes
-     * no address, so the compiler may keep a guard that lives between one
-     * lock and unlock in registers. Shared guards and recursive kinds, where
-     * several acquisitions are live at once and may end in any order, and
-     * kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
-     * guard's own address (so such a guard must not move while armed, and a
-     * copy is refused even while the original is armed; bytes copied back
-     * over the original's own storage are the original again). */
+     * released once. Exclusive guards: the lock's Generation, which each
+     * acquisition moves on and takes. Once a guard or its copy has released,
+     * the other is refused by the owner check while the lock is free or
+     * another thread's, and by this token once its thread acquires again.
+     * Moved on at acquisition rather than at release, so a lock and unlock
+     * with nothing opaque between them compile to one memory increment: the
+     * compiler sees the token still matches. This form takes no address, so
+     * the compiler may keep a guard that lives between one lock and unlock
+     * in registers. Recursive kinds compare it with the lock's Newest, and
+     * the guard keeps the token its acquisition hid (KindData.Hidden), which
+     * its release makes the newest again: nested acquisitions are released
+     * newest first (an older guard is refused until then, and releases after
+     * it). Shared guards, several of which are live at once and may end in
+     * any order, and kinds whose kernel object links the guard
+     * (WMP_KIND_PINNED_GUARD): the guard's own address (so such a guard must
+     * not move while armed, and a copy is refused even while the original is
+     * armed; bytes copied back over the original's own storage are the
+     * original again). */
     ULONG_PTR       Token;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
@@ -148,6 +158,8 @@ struct _WM_GUARD {
     union {
         KLOCK_QUEUE_HANDLE Queue;        /* QueuedSpinLock                        */
         PVOID volatile    *ReaderSlot;   /* RwLock shared guard: its reader slot  */
+        ULONG              Hidden;       /* recursive kinds: the lock's Newest
+                                            before this acquisition (0: none)     */
         ULONG_PTR          Words[3];
     } KindData;
 };
@@ -221,10 +233,11 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
 #endif
 
 /* A kind's traits, the Traits argument of the steps below. RECURSIVE: the
- * owner may acquire again (Ops->Recursive). PINNED_GUARD: the kernel links
- * the guard itself into the lock (an in-stack queue handle), so an armed
- * guard must not move and a copy must never reach the kernel: its address
- * is its token, as for recursive kinds (see WM_GUARD.Token). */
+ * owner may acquire again (Ops->Recursive); its acquisitions are released
+ * newest first (see WM_GUARD.Token). PINNED_GUARD: the kernel links the
+ * guard itself into the lock (an in-stack queue handle), so an armed guard
+ * must not move and a copy must never reach the kernel: its address is its
+ * token, as for shared guards. */
 #define WMP_KIND_RECURSIVE       0x1
 #define WMP_KIND_PINNED_GUARD    0x2
 /* Not a kind's trait: a caller of WmpLockAcquireBegin adds it when it has
@@ -242,9 +255,13 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
            ((Ops->Flags & WMP_OPS_FLAG_PINNED_GUARD) != 0 ? WMP_KIND_PINNED_GUARD : 0);
 }
 
-/* An exclusive guard's token is its address for acquisitions that may be
- * live together (recursive kinds) and for a guard the kernel holds on to. */
-#define WMP_TOKEN_IS_ADDRESS(Traits) (((Traits) & (WMP_KIND_RECURSIVE | WMP_KIND_PINNED_GUARD)) != 0)
+/* An exclusive guard's token is its address for a guard the kernel holds
+ * on to. */
+#define WMP_TOKEN_IS_ADDRESS(Traits) (((Traits) & WMP_KIND_PINNED_GUARD) != 0)
+
+/* Generation's first value; recursive kinds step it by 2: their tokens are
+ * odd, so never 0, which in Newest and Hidden means "no acquisition". */
+#define WMP_GENERATION_INITIAL 1
 
 /* WM_LOCK_HEADER.Owner of an initialised lock no thread holds exclusively.
  * Never a thread identity (those are aligned pointers or thread IDs, which
@@ -253,6 +270,17 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
  * the acquisition fast path, which only looks further when Owner is not
  * WMP_OWNER_FREE, refuses both for the price of the test it makes anyway. */
 #define WMP_OWNER_FREE ((PVOID)(ULONG_PTR)1)
+
+/* TRUE while a thread holds Lock, exclusively or shared (teardown refuses
+ * it). Any thread, without the lock: only Owner and SharedHolders are read,
+ * never a recursive kind's Newest (the owner's plain field in their place):
+ * such a lock is held exactly while Owner is not WMP_OWNER_FREE. */
+WM_INLINE BOOLEAN
+WmpLockIsHeld(_In_ PWM_LOCK_HEADER Lock)
+{
+    return WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
+           (!Lock->Ops->Recursive && WmpLoadLongAcquire(&Lock->SharedHolders) != 0);
+}
 
 /* A failed acquisition: leaves Guard disarmed with Status. Inline stores, so
  * no call ever takes a guard's address and an armed guard can live in
@@ -320,10 +348,10 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
 
 /*
  * Acquisition, step 3, with what the kind's acquire returned: on success the
- * owner bookkeeping (recursive kinds count Depth and record Owner on the
- * first acquisition; other kinds record Owner and count Generation; shared
- * guards are counted in SharedHolders) and the armed guard; else a disarmed
- * guard.
+ * owner bookkeeping (exclusive guards record Owner and move Generation on;
+ * recursive kinds also push the token onto Newest, keeping the one it hides
+ * in the guard; shared guards are counted in SharedHolders) and the armed
+ * guard; else a disarmed guard.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD Guard, _In_ NTSTATUS Status,
@@ -335,16 +363,19 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
     if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
         Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
-    /* Owner, Depth and Generation are only written by the owner, under the
+    /* Owner, Generation and Newest are only written by the owner, under the
      * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
         InterlockedIncrement(&Lock->SharedHolders);
         Guard->Token = (ULONG_PTR)Guard;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
-        if (Lock->Depth++ == 0) {
-            WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        }
-        Guard->Token = (ULONG_PTR)Guard;
+        /* A nested acquisition stores the same owner again. */
+        ULONG Token = Lock->Generation += 2;
+
+        WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+        Guard->KindData.Hidden = Lock->Newest;
+        Lock->Newest = Token;
+        Guard->Token = Token;
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
         Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : ++Lock->Generation;
@@ -385,9 +416,10 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
     if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
         Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
-    if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits)
-            ? Guard->Token != (ULONG_PTR)Guard
-            : Guard->Token != Lock->Generation) { /* the owner's: read under the lock */
+    /* The owner's fields, read under the lock. */
+    if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits) ? Guard->Token != (ULONG_PTR)Guard
+        : (Traits & WMP_KIND_RECURSIVE) != 0                       ? Guard->Token != Lock->Newest
+                                                                   : Guard->Token != Lock->Generation) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;
@@ -414,8 +446,14 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
         InterlockedDecrement(&Lock->SharedHolders);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
-    } else if (--Lock->Depth == 0) {
-        WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
+    } else {
+        /* The acquisition this one hid is the newest again; none: free. */
+        ULONG Hidden = Guard->KindData.Hidden;
+
+        Lock->Newest = Hidden;
+        if (Hidden == 0) {
+            WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
+        }
     }
 }
 

@@ -35,7 +35,9 @@
  * was released (this is what a second unlock of the same guard returns). */
 #define STATUS_WM_NOT_LOCKED            WMP_STATUS(0x0006)
 /* The calling thread does not own the lock the guard names (a guard handed to
- * another thread, or a copy of an already released guard). Nothing released. */
+ * another thread, or a copy of an already released guard), or, for a
+ * recursive lock, the guard is not the thread's newest live acquisition of
+ * it (nested guards are released newest first). Nothing released. */
 #define STATUS_WM_NOT_OWNER             WMP_STATUS(0x0007)
 /* The caller already owns this non-recursive lock; acquiring it again would
  * deadlock the thread. */

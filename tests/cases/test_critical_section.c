@@ -402,11 +402,11 @@ WmtSectionStressThread(_In_ PVOID Context)
     }
 }
 
-/* Copies of an armed guard (lock.h): a KMUTEX section's guard is told by its
- * address, so a copy is refused at once (it is recursive: several guards may
- * be live); a FAST_MUTEX section's by the acquisition count, so the first leave
- * through either one releases and the other is refused after it. Either way
- * the section is entered and left once. */
+/* Copies of an armed guard (lock.h): a guard is told from a stale copy by
+ * the acquisition count, so the first leave through either one releases and
+ * the other is refused after it. A KMUTEX section is recursive: a copy of the
+ * outer guard is refused while an inner one is live (newest first). Either
+ * way the section is entered and left once per enter. */
 static VOID
 WmtSectionCopies(_In_ WM_CRITICAL_SECTION_KIND Kind)
 {
@@ -418,20 +418,14 @@ WmtSectionCopies(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
     Copy = Guard;
     if (Kind == WmCriticalSectionKMutex) {
-        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
-        /* Nested: a copy of the inner guard is refused too. */
         WMT_EXPECT_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Inner), STATUS_SUCCESS);
-        Copy = Inner;
         WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
         WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Inner), STATUS_SUCCESS);
         WMT_EXPECT(WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
-        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
-    } else {
-        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_SUCCESS);
-        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_WM_NOT_OWNER);
     }
-    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), Kind == WmCriticalSectionKMutex ? STATUS_WM_NOT_OWNER
-                                                                                       : STATUS_WM_NOT_LOCKED);
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_LOCKED);
     WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
     WMT_CHECK(!WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
     /* Left once: free for the next enter, and deletable. */

@@ -74,12 +74,16 @@ WMT_TEST_FN(kmutex, recursive_lock_needs_as_many_unlocks)
         WMT_EXPECT(KeAreApcsDisabled() == FALSE);
         WMT_EXPECT_STATUS(WmtGenProbeTryLock(&Prober), STATUS_SUCCESS);
 
-        /* Released out of order: the kernel counts, any guard of the owner may go first. */
+        /* Newest first (lock.h): an older guard is refused, releasing
+         * nothing and staying armed, until the newer one has released. */
         WMT_EXPECT_STATUS(WmtKmLock(Mutex, &Guards[0]), STATUS_SUCCESS);
         WMT_EXPECT_STATUS(WmtKmLock(Mutex, &Guards[1]), STATUS_SUCCESS);
-        WMT_EXPECT_STATUS(WmtKmUnlock(&Guards[0]), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmtKmUnlock(&Guards[0]), STATUS_WM_NOT_OWNER);
+        WMT_EXPECT(Guards[0].Value != NULL);
         WMT_EXPECT_STATUS(WmtGenProbeTryLock(&Prober), STATUS_WM_LOCK_BUSY);
         WMT_EXPECT_STATUS(WmtKmUnlock(&Guards[1]), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmtGenProbeTryLock(&Prober), STATUS_WM_LOCK_BUSY);
+        WMT_EXPECT_STATUS(WmtKmUnlock(&Guards[0]), STATUS_SUCCESS);
         WMT_EXPECT_STATUS(WmtGenProbeTryLock(&Prober), STATUS_SUCCESS);
         /* Each guard released once. */
         WMT_EXPECT_STATUS(WmtKmUnlock(&Guards[0]), STATUS_WM_NOT_LOCKED);
@@ -99,26 +103,38 @@ WMT_TEST_FN(kmutex, recursive_lock_needs_as_many_unlocks)
 /* A copy of a released guard is refused (status.h, STATUS_WM_NOT_OWNER:
  * "a copy of an already released guard ... Nothing released"), also while
  * the thread still holds the mutex through another, live guard: the copy
- * must not release the live guard's acquisition. */
+ * must not release the live guard's acquisition. A copy of a live guard is
+ * that guard to the library (lock.h): it releases in the guard's turn, and
+ * the original is refused after it. */
 WMT_TEST_FN(kmutex, stale_guard_copy_refused_while_held_recursively)
 {
     WMT_KM Mutex;
     WMT_KM_GUARD First = { 0 };
     WMT_KM_GUARD Second = { 0 };
     WMT_KM_GUARD Copy;
+    WMT_KM_GUARD FirstCopy;
 
     WMT_CHECK_STATUS(WmtGenCreateFilled(&Mutex, 0, 0), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtKmLock(Mutex, &First), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtKmLock(Mutex, &Second), STATUS_SUCCESS);
-    Copy = First;
-    WMT_CHECK_STATUS(WmtKmUnlock(&First), STATUS_SUCCESS);
+    Copy = Second;
+    FirstCopy = First;
+    WMT_EXPECT_STATUS(WmtKmUnlock(&FirstCopy), STATUS_WM_NOT_OWNER);  /* not the newest yet */
+    WMT_EXPECT_STATUS(WmtKmUnlock(&Second), STATUS_SUCCESS);
 
     WMT_EXPECT_STATUS(WmtKmUnlock(&Copy), STATUS_WM_NOT_OWNER);
-    /* Second's acquisition is still there: held, and Second releases it. */
+    /* First's acquisition is still there: held. A second nested lock and
+     * unlock leave the stale copy refused. */
     WMT_EXPECT(WmIsLockOwnedByCurrentThread(G_HEADER(Mutex)) == TRUE);
     WMT_EXPECT_STATUS(WmtGenTryFromOtherThread(Mutex), STATUS_WM_LOCK_BUSY);
+    WMT_EXPECT_STATUS(WmtKmLock(Mutex, &Second), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtKmUnlock(&Copy), STATUS_WM_NOT_OWNER);
     WMT_EXPECT_STATUS(WmtKmUnlock(&Second), STATUS_SUCCESS);
-    WMT_EXPECT(Second.Value == NULL);
+    WMT_EXPECT_STATUS(WmtKmUnlock(&Copy), STATUS_WM_NOT_OWNER);
+    /* First's copy is First now that it is the newest; First is refused after. */
+    WMT_EXPECT_STATUS(WmtKmUnlock(&FirstCopy), STATUS_SUCCESS);
+    WMT_EXPECT(FirstCopy.Value == NULL);
+    WMT_EXPECT_STATUS(WmtKmUnlock(&First), STATUS_WM_NOT_OWNER);
     WMT_CHECK_STATUS(WmtGenTryFromOtherThread(Mutex), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtKmDestroy(&Mutex), STATUS_SUCCESS);
 }
