@@ -78,4 +78,5 @@ const WM_LOCK_OPS WmFastMutexOps = {
     WmpFastMutexCheckReleaseIrql,
     NULL,
     0,
+    NULL, /* no shared guards */
 };

@@ -131,4 +131,5 @@ const WM_LOCK_OPS WmGuardedMutexOps = {
     WmpGuardedMutexCheckReleaseIrql,
     NULL,
     WMP_OPS_FLAG_SETUP_MAX_APC,
+    NULL, /* no shared guards */
 };

@@ -73,4 +73,5 @@ const WM_LOCK_OPS WmKMutexOps = {
     WmpKMutexCheckReleaseIrql,
     NULL,
     0,
+    NULL, /* no shared guards */
 };

@@ -59,7 +59,7 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
     Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
     Lock->Generation = WMP_GENERATION_INITIAL;
-    Lock->SharedHolders = 0; /* and Newest */
+    Lock->Newest = 0;
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;
     Lock->ValueSize = (ULONG)ValueSize;

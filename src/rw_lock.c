@@ -129,11 +129,42 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile *
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* An ERESOURCE behind the push-lock routines' signature (WM_RW_LOCK.Routines):
+ * Object is the lock's Object union, where the ERESOURCE is. */
+static VOID FASTCALL
+WmpRwResourceAcquireExclusive(_Inout_ PULONG_PTR Object, _In_ ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    (VOID)ExAcquireResourceExclusiveLite((PERESOURCE)(PVOID)Object, TRUE); /* waits: always TRUE */
+}
+
+static VOID FASTCALL
+WmpRwResourceAcquireShared(_Inout_ PULONG_PTR Object, _In_ ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    (VOID)ExAcquireResourceSharedLite((PERESOURCE)(PVOID)Object, TRUE); /* waits: always TRUE */
+}
+
+static VOID FASTCALL
+WmpRwResourceRelease(_Inout_ PULONG_PTR Object, _In_ ULONG Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    ExReleaseResourceLite((PERESOURCE)(PVOID)Object);
+}
+
+static WMP_EX_PUSH_LOCK_ROUTINE *const WmpRwResourceRoutines[WmpPushRequiredCount] = {
+    WmpRwResourceAcquireExclusive, /* WmpPushAcquireExclusive */
+    WmpRwResourceAcquireShared,    /* WmpPushAcquireShared    */
+    WmpRwResourceRelease,          /* WmpPushReleaseExclusive */
+    WmpRwResourceRelease,          /* WmpPushReleaseShared    */
+};
+
 static VOID
 WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
 {
     PWM_RW_LOCK Rw = WMP_RW_LOCK(Lock);
     WMP_EX_INITIALIZE_PUSH_LOCK *InitializePushLock;
+    ULONG Index;
 
     /* Chosen once: a lock keeps the kernel object it was initialised as. */
     if (WmpResolvePushRoutines()) {
@@ -143,10 +174,16 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
         } else {
             Rw->Object.PushLock = 0;
         }
+        for (Index = 0; Index < WmpPushRequiredCount; Index++) {
+            Rw->Routines[Index] = WMP_RW_PUSH(WMP_EX_PUSH_LOCK_ROUTINE, Index);
+        }
         Lock->KindByte = (UCHAR)WmRwLockPushLock;
     } else {
         /* Cannot fail: the storage is ours, nonpaged and aligned. */
         (VOID)ExInitializeResourceLite(&Rw->Object.Resource);
+        for (Index = 0; Index < WmpPushRequiredCount; Index++) {
+            Rw->Routines[Index] = WmpRwResourceRoutines[Index];
+        }
         Lock->KindByte = (UCHAR)WmRwLockResource;
     }
 }
@@ -162,9 +199,6 @@ WmpRwLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, 
     if (Timeout != NULL && Timeout->QuadPart != 0) {
         if (KeGetCurrentIrql() > APC_LEVEL) {
             return STATUS_WM_IRQL_TOO_HIGH;
-        }
-        if (WmpLoadLongAcquire(&Lock->SharedHolders) != 0 && WmpRwIsReader(WMP_RW_LOCK(Lock), Guard->Thread)) {
-            return Shared ? STATUS_WM_RECURSIVE_ACQUIRE : STATUS_WM_UPGRADE_REFUSED;
         }
         return STATUS_NOT_SUPPORTED;
     }
@@ -186,6 +220,12 @@ WmpRwLockCheckReleaseIrql(_In_ PWM_GUARD Guard)
         return STATUS_WM_IRQL_TOO_HIGH;
     }
     return STATUS_SUCCESS;
+}
+
+static BOOLEAN
+WmpRwLockIsReader(_In_ PWM_LOCK_HEADER Lock, _In_ PVOID Thread)
+{
+    return WmpRwIsReader(WMP_RW_LOCK(Lock), Thread);
 }
 
 static VOID
@@ -219,4 +259,5 @@ const WM_LOCK_OPS WmRwLockOps = {
     WmpRwLockCheckReleaseIrql,
     WmpRwLockDelete,
     WMP_OPS_FLAG_TEARDOWN_MAX_APC,
+    WmpRwLockIsReader,
 };

@@ -127,6 +127,7 @@ const WM_LOCK_OPS WmSpinLockOps = {
     WmpSpinCheckReleaseIrql,
     NULL,
     0,
+    NULL, /* no shared guards */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -176,4 +177,5 @@ const WM_LOCK_OPS WmQueuedSpinLockOps = {
     WmpSpinCheckReleaseIrql,
     NULL,
     WMP_OPS_FLAG_PINNED_GUARD, /* = WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK */
+    NULL, /* no shared guards */
 };

@@ -103,7 +103,10 @@ WmpKindAcquire_WM_KMUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    return WmpKMutexWait(Lock, Guard, Irql, NULL);
+    /* Without a timeout the wait returns only STATUS_SUCCESS (above), so the
+     * result needs no test. */
+    (VOID)WmpKMutexWait(Lock, Guard, Irql, NULL);
+    return STATUS_SUCCESS;
 }
 
 WMP_FORCEINLINE VOID

@@ -76,9 +76,12 @@ typedef struct _WM_LOCK_OPS {
     NTSTATUS (*CheckReleaseIrql)(_In_ PWM_GUARD Guard);
     /* Optional: tears down the kernel object before its storage goes away. */
     VOID (*Delete)(_Inout_ PWM_LOCK_HEADER Lock);
-    /* WMP_OPS_FLAG_*: limits of the kind beyond the defaults above. A table
-     * that stops after Delete gets 0 (every default applies). */
+    /* WMP_OPS_FLAG_*: limits of the kind beyond the defaults above. */
     ULONG Flags;
+    /* Kinds with shared guards: TRUE when Thread holds a shared guard on
+     * Lock. Asked only while shared guards are armed, by the thread itself,
+     * so the answer cannot change under it. NULL: the kind has none. */
+    BOOLEAN (*IsReader)(_In_ PWM_LOCK_HEADER Lock, _In_ PVOID Thread);
 } WM_LOCK_OPS;
 typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
 
@@ -92,17 +95,14 @@ typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
     PVOID           Owner;         /* thread holding it exclusively, WMP_OWNER_FREE,
-                                      or NULL: not initialised or torn down          */
+                                      shared holders (WMP_OWNER_SHARED), or NULL: not
+                                      initialised or torn down                       */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
-    ULONG           Generation;    /* exclusive acquisitions so far (plain access:
-                                      only the owner reads or writes it)               */
-    union {
-        LONG        SharedHolders; /* kinds with shared guards: shared-mode guards
-                                      alive (interlocked)                              */
-        ULONG       Newest;        /* recursive kinds: token of the owner's newest
-                                      live acquisition, 0 when free (written by the
-                                      owner)                                           */
-    };
+    ULONG           Generation;    /* exclusive acquisitions so far                    */
+    ULONG           Newest;        /* recursive kinds: token of the owner's newest
+                                      live acquisition, 0 when free. Generation and
+                                      Newest: plain, only the owner reads or writes
+                                      them                                             */
     ULONG           ValueSize;
     USHORT          ValueOffset;   /* offset of the value from the header              */
     UCHAR           Flags;         /* WMP_LOCK_FLAG_*                                  */
@@ -113,7 +113,7 @@ struct _WM_LOCK_HEADER {
 #define WMP_LOCK_FLAG_POOL     0x01  /* allocated by the library: destroy frees it */
 
 /* WM_GUARD.Mode: exclusive guards get owner/recursion bookkeeping from the
- * core; shared guards are only counted (SharedHolders). Bit 0 is the mode;
+ * core; shared guards are only counted (in Owner: WMP_OWNER_SHARED). Bit 0 is the mode;
  * WMP_GUARD_AT_DPC_LEVEL is a variant a kind may accept (spin locks: acquire
  * at DISPATCH_LEVEL without raising, release without lowering). */
 #define WMP_GUARD_EXCLUSIVE    0
@@ -240,6 +240,9 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
  * token, as for shared guards. */
 #define WMP_KIND_RECURSIVE       0x1
 #define WMP_KIND_PINNED_GUARD    0x2
+/* SHARED: the kind has shared guards (Ops->IsReader), so Owner may count
+ * readers (WMP_OWNER_SHARED_UNIT). */
+#define WMP_KIND_SHARED          0x4
 /* Not a kind's trait: a caller of WmpLockAcquireBegin adds it when it has
  * found Lock->Ops to be the kind's table (critical sections dispatch on it).
  * Ops is NULL in never-initialised and torn-down storage, so that test has
@@ -252,7 +255,8 @@ WMP_FORCEINLINE LONG
 WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
 {
     return (Ops->Recursive ? WMP_KIND_RECURSIVE : 0) |
-           ((Ops->Flags & WMP_OPS_FLAG_PINNED_GUARD) != 0 ? WMP_KIND_PINNED_GUARD : 0);
+           ((Ops->Flags & WMP_OPS_FLAG_PINNED_GUARD) != 0 ? WMP_KIND_PINNED_GUARD : 0) |
+           (Ops->IsReader != NULL ? WMP_KIND_SHARED : 0);
 }
 
 /* An exclusive guard's token is its address for a guard the kernel holds
@@ -271,15 +275,21 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
  * WMP_OWNER_FREE, refuses both for the price of the test it makes anyway. */
 #define WMP_OWNER_FREE ((PVOID)(ULONG_PTR)1)
 
+/* Owner while shared guards are armed: WMP_OWNER_FREE plus this much for each
+ * (interlocked: readers come and go together). Odd, so never a thread, NULL
+ * or, with one or more readers, free. An exclusive holder excludes readers,
+ * so its plain store never meets a reader's add: readers add after their
+ * kernel acquire and subtract before their kernel release. One load of Owner
+ * thus tells free from held in either mode. */
+#define WMP_OWNER_SHARED_UNIT 2
+#define WMP_OWNER_IS_SHARED(Owner) (((ULONG_PTR)(Owner) & 1) != 0 && (Owner) != WMP_OWNER_FREE)
+
 /* TRUE while a thread holds Lock, exclusively or shared (teardown refuses
- * it). Any thread, without the lock: only Owner and SharedHolders are read,
- * never a recursive kind's Newest (the owner's plain field in their place):
- * such a lock is held exactly while Owner is not WMP_OWNER_FREE. */
+ * it). Any thread, without the lock. */
 WM_INLINE BOOLEAN
 WmpLockIsHeld(_In_ PWM_LOCK_HEADER Lock)
 {
-    return WmpLoadPointerRelaxed(&Lock->Owner) != WMP_OWNER_FREE ||
-           (!Lock->Ops->Recursive && WmpLoadLongAcquire(&Lock->SharedHolders) != 0);
+    return WmpLoadPointerAcquire(&Lock->Owner) != WMP_OWNER_FREE;
 }
 
 /* A failed acquisition: leaves Guard disarmed with Status. Inline stores, so
@@ -337,6 +347,13 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
             /* The kernel would deadlock this thread on itself. */
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_RECURSIVE_ACQUIRE);
         }
+        /* Shared-held: a reader asking again would wait for itself
+         * (exclusive) or could wait behind a writer that waits for it. */
+        if ((Traits & WMP_KIND_SHARED) != 0 && WMP_OWNER_IS_SHARED(Owner) && Lock->Ops->IsReader(Lock, Thread)) {
+            return WmpLockGuardFail(Guard, Mode,
+                                    (Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED ? STATUS_WM_RECURSIVE_ACQUIRE
+                                                                                     : STATUS_WM_UPGRADE_REFUSED);
+        }
     }
     Guard->Mode = Mode;
     Guard->Thread = Thread;
@@ -350,7 +367,7 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
  * Acquisition, step 3, with what the kind's acquire returned: on success the
  * owner bookkeeping (exclusive guards record Owner and move Generation on;
  * recursive kinds also push the token onto Newest, keeping the one it hides
- * in the guard; shared guards are counted in SharedHolders) and the armed
+ * in the guard; shared guards are counted in Owner) and the armed
  * guard; else a disarmed guard.
  */
 WMP_FORCEINLINE NTSTATUS
@@ -366,7 +383,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
     /* Owner, Generation and Newest are only written by the owner, under the
      * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
-        InterlockedIncrement(&Lock->SharedHolders);
+        (VOID)InterlockedExchangeAddSizeT(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
         Guard->Token = (ULONG_PTR)Guard;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
         /* A nested acquisition stores the same owner again. */
@@ -443,7 +460,7 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
     if (GuardMode == WMP_GUARD_SHARED) {
-        InterlockedDecrement(&Lock->SharedHolders);
+        (VOID)InterlockedExchangeAddSizeT(&Lock->Owner, -WMP_OWNER_SHARED_UNIT);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else {

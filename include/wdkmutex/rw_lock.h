@@ -116,21 +116,6 @@ typedef struct _WM_RW_READER_TABLE {
     PVOID volatile Slots[WM_RW_LOCK_INLINE_READERS];
 } WM_RW_READER_TABLE, *PWM_RW_READER_TABLE;
 
-/* Lock object of an RwLock. */
-typedef struct _WM_RW_LOCK {
-    WM_LOCK_HEADER     Header;
-    WM_RW_READER_TABLE Readers;
-    union {
-        ERESOURCE Resource;   /* WmRwLockResource */
-        ULONG_PTR PushLock;   /* WmRwLockPushLock (EX_PUSH_LOCK) */
-    } Object;
-} WM_RW_LOCK, *PWM_RW_LOCK;
-
-extern const WM_LOCK_OPS WmRwLockOps;
-
-/* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
- *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
-
 /* Push-lock routines (EX_PUSH_LOCK is a ULONG_PTR), resolved at run time and
  * published by rw_lock.c when the first push-lock-backed lock is initialised. */
 typedef VOID (FASTCALL WMP_EX_PUSH_LOCK_ROUTINE)(_Inout_ PULONG_PTR PushLock, _In_ ULONG Flags);
@@ -149,6 +134,28 @@ typedef enum _WMP_PUSH_ROUTINE {
 extern PVOID volatile WmpRwPushRoutines[WmpPushRoutineCount];
 #define WMP_RW_PUSH(Type, Which) ((Type *)WmpLoadPointerRelaxed(&WmpRwPushRoutines[Which]))
 #define WMP_PUSH_LOCK_FLAGS 0 /* EX_DEFAULT_PUSH_LOCK_FLAGS */
+
+/* Lock object of an RwLock. */
+typedef struct _WM_RW_LOCK {
+    WM_LOCK_HEADER     Header;
+    /* The backing's wait-forever acquire and release routines, indexed by
+     * WmpPushAcquireExclusive .. WmpPushReleaseShared, chosen once at
+     * initialisation: the kernel's push-lock routines, or rw_lock.c's
+     * ERESOURCE ones with the same signature. The fast path calls them with
+     * no test of the backing and no load of a global. */
+    WMP_EX_PUSH_LOCK_ROUTINE *Routines[WmpPushRequiredCount];
+    WM_RW_READER_TABLE Readers;
+    union {
+        ERESOURCE Resource;   /* WmRwLockResource */
+        ULONG_PTR PushLock;   /* WmRwLockPushLock (EX_PUSH_LOCK) */
+    } Object;
+} WM_RW_LOCK, *PWM_RW_LOCK;
+
+extern const WM_LOCK_OPS WmRwLockOps;
+
+/* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
+ *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
+
 
 /* rw_lock.c: is Thread a recorded reader; record it (may grow the table). */
 BOOLEAN WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
@@ -173,13 +180,8 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
-    /* The core already refused a thread that holds it exclusively. A reader
-     * asking again would wait for itself (exclusive) or could wait behind a
-     * writer that waits for it (shared). No shared holder at all means this
-     * thread is not one: it is the only one that could make itself one. */
-    if (WmpLoadLongAcquire(&Lock->SharedHolders) != 0 && WmpRwIsReader(Rw, Guard->Thread)) {
-        return Shared ? STATUS_WM_RECURSIVE_ACQUIRE : STATUS_WM_UPGRADE_REFUSED;
-    }
+    /* The core already refused a thread that holds it exclusively, and a
+     * reader asking again (WmRwLockOps.IsReader). */
     /* A push lock tries only where the kernel exports the try routines. */
     if (!Wait && PushLock) {
         TryToAcquire = WMP_RW_PUSH(WMP_EX_TRY_PUSH_LOCK_ROUTINE, Shared ? WmpPushTryShared : WmpPushTryExclusive);
@@ -207,17 +209,15 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     /* Both kernel objects require normal kernel APCs off from acquire to
      * release (a suspended holder would block everyone). */
     KeEnterCriticalRegion();
-    if (PushLock) {
+    if (Wait) {
+        Rw->Routines[Shared ? WmpPushAcquireShared : WmpPushAcquireExclusive](&Rw->Object.PushLock,
+                                                                              WMP_PUSH_LOCK_FLAGS);
         Acquired = TRUE;
-        if (Wait) {
-            WMP_RW_PUSH(WMP_EX_PUSH_LOCK_ROUTINE, Shared ? WmpPushAcquireShared : WmpPushAcquireExclusive)(
-                &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-        } else {
-            Acquired = TryToAcquire(&Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-        }
+    } else if (PushLock) {
+        Acquired = TryToAcquire(&Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
     } else {
-        Acquired = Shared ? ExAcquireResourceSharedLite(&Rw->Object.Resource, Wait)
-                          : ExAcquireResourceExclusiveLite(&Rw->Object.Resource, Wait);
+        Acquired = Shared ? ExAcquireResourceSharedLite(&Rw->Object.Resource, FALSE)
+                          : ExAcquireResourceExclusiveLite(&Rw->Object.Resource, FALSE);
     }
     if (!Acquired) {
         KeLeaveCriticalRegion();
@@ -240,16 +240,12 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
     if (Shared) {
         WmpStorePointerRelaxed(Guard->KindData.ReaderSlot, NULL);
     }
-    if (Lock->KindByte == (UCHAR)WmRwLockPushLock) {
-        WMP_RW_PUSH(WMP_EX_PUSH_LOCK_ROUTINE, Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive)(
-            &Rw->Object.PushLock, WMP_PUSH_LOCK_FLAGS);
-    } else {
-        ExReleaseResourceLite(&Rw->Object.Resource);
-    }
+    Rw->Routines[Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive](&Rw->Object.PushLock,
+                                                                          WMP_PUSH_LOCK_FLAGS);
     KeLeaveCriticalRegion();
 }
 
-#define WMP_KIND_TRAITS_WM_RW_LOCK 0
+#define WMP_KIND_TRAITS_WM_RW_LOCK WMP_KIND_SHARED
 
 WMP_FORCEINLINE NTSTATUS
 WmpKindAcquire_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)

@@ -506,9 +506,11 @@ WMT_TEST_FN(core, kind_traits_agree_with_ops)
     WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmSpinLockOps), WMP_KIND_TRAITS_WM_SPIN_LOCK);
     WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmQueuedSpinLockOps), WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK);
     WMT_EXPECT_EQ(WmpKindTraitsOfOps(&WmRwLockOps), WMP_KIND_TRAITS_WM_RW_LOCK);
-    /* The two facts the core reads: KMutex recursive, queued guards pinned. */
+    /* The facts the core reads: KMutex recursive, queued guards pinned,
+     * RwLock with shared guards. */
     WMT_EXPECT_EQ(WMP_KIND_TRAITS_WM_KMUTEX, WMP_KIND_RECURSIVE);
     WMT_EXPECT_EQ(WMP_KIND_TRAITS_WM_QUEUED_SPIN_LOCK, WMP_KIND_PINNED_GUARD);
+    WMT_EXPECT_EQ(WMP_KIND_TRAITS_WM_RW_LOCK, WMP_KIND_SHARED);
 }
 
 WMT_SUITE(core) {
