@@ -68,6 +68,17 @@ WmDeleteCriticalSection(PWM_CRITICAL_SECTION Section)
     return WmpLockDestroy(Section != NULL ? &Section->Lock.Header : NULL);
 }
 
+/* An armed guard carries its section's kind for the inline leave (Tag). */
+static NTSTATUS
+WmpSectionTagged(_In_opt_ PWM_CRITICAL_SECTION Section, _In_ NTSTATUS Status, _Inout_ PWM_CRITICAL_SECTION_GUARD Guard)
+{
+    if (Status == STATUS_SUCCESS) {
+        Guard->Base.Tag = (UCHAR)(Section->Lock.Header.Ops == &WmFastMutexOps ? WmCriticalSectionFastMutex
+                                                                             : WmCriticalSectionKMutex);
+    }
+    return Status;
+}
+
 _Use_decl_annotations_
 NTSTATUS
 WmEnterCriticalSectionTimeout(PWM_CRITICAL_SECTION Section, LONGLONG Timeout,
@@ -79,7 +90,8 @@ WmEnterCriticalSectionTimeout(PWM_CRITICAL_SECTION Section, LONGLONG Timeout,
         return STATUS_WM_INVALID_PARAMETER;
     }
     Due.QuadPart = Timeout;
-    return WmpLockAcquire(Section != NULL ? &Section->Lock.Header : NULL, &Due, FALSE, &Guard->Base);
+    return WmpSectionTagged(Section, WmpLockAcquire(Section != NULL ? &Section->Lock.Header : NULL, &Due, FALSE,
+                                                    &Guard->Base), Guard);
 }
 
 _Use_decl_annotations_
@@ -92,7 +104,8 @@ WmTryEnterCriticalSection(PWM_CRITICAL_SECTION Section, PWM_CRITICAL_SECTION_GUA
         return STATUS_WM_INVALID_PARAMETER;
     }
     Due.QuadPart = 0;
-    return WmpLockAcquire(Section != NULL ? &Section->Lock.Header : NULL, &Due, TRUE, &Guard->Base);
+    return WmpSectionTagged(Section, WmpLockAcquire(Section != NULL ? &Section->Lock.Header : NULL, &Due, TRUE,
+                                                    &Guard->Base), Guard);
 }
 
 _Use_decl_annotations_

@@ -160,8 +160,10 @@ WmEnterCriticalSection(
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
-        return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                 WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
+        Status = WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                   WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
+        Guard->Base.Tag = (UCHAR)WmCriticalSectionFastMutex;
+        return Status;
     }
     if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
         Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
@@ -169,8 +171,10 @@ WmEnterCriticalSection(
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
-        return WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                 WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_KMUTEX);
+        Status = WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                   WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_KMUTEX);
+        Guard->Base.Tag = (UCHAR)WmCriticalSectionKMutex;
+        return Status;
     }
     /* NULL, never initialised or deleted (Ops NULL). Failed inline: no call
      * takes the guard's address, so an armed guard may live in registers. */
@@ -233,13 +237,19 @@ WmLeaveCriticalSection(
 
     /* A section's guards are exclusive; the kind is the section's, tested
      * once: each kind's path has its traits as constants. */
+    /* The guard's Tag says the kind as enter found it, a constant on each
+     * path of an inline enter, so the compiler can follow each path through
+     * to here and keep its facts (the token compare folds). Ops is still
+     * compared: a section deleted and initialised again as the other kind
+     * must refuse a stale copy of a guard of the first one. */
     if (Lock != NULL) {
         Ops = Lock->Ops;
-        if (Ops == &WmFastMutexOps) {
-            return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
-                                           WmpKindRelease_WM_FAST_MUTEX);
-        }
-        if (Ops == &WmKMutexOps) {
+        if (Guard->Base.Tag == (UCHAR)WmCriticalSectionFastMutex) {
+            if (Ops == &WmFastMutexOps) {
+                return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
+                                               WmpKindRelease_WM_FAST_MUTEX);
+            }
+        } else if (Ops == &WmKMutexOps) { /* Tag == WmCriticalSectionKMutex */
             return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX, WmpKindRelease_WM_KMUTEX);
         }
     }

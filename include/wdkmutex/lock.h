@@ -151,7 +151,8 @@ struct _WM_GUARD {
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
     UCHAR           Mode;        /* kind-specific (shared / exclusive, ...)           */
-    UCHAR           Reserved;
+    UCHAR           Tag;         /* set by kinds whose unlock dispatches on it
+                                    (a critical section: its kind), else 0     */
     NTSTATUS        Status;      /* outcome of the last lock call on this guard       */
     /* Per-acquisition kernel state some kinds need (the in-stack queued spin
      * lock's handle). A guard must therefore not be copied or moved while armed. */
@@ -304,7 +305,7 @@ WmpLockGuardFail(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status)
     Guard->OldIrql = PASSIVE_LEVEL;
     Guard->AcquireIrql = PASSIVE_LEVEL;
     Guard->Mode = Mode;
-    Guard->Reserved = 0;
+    Guard->Tag = 0;
     Guard->Status = Status;
     return Status;
 }

@@ -446,6 +446,46 @@ WmtSectionStress(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK_EQ(WmtSectionCounter, 400000);
 }
 
+/* Every enter form arms a guard that the inline leave releases, whatever
+ * bytes the guard held before (it is an _Out_ parameter); and a section
+ * deleted and initialised again as the other kind refuses a stale copy of
+ * a guard of the first one, releasing nothing. */
+static VOID
+WmtSectionEnterFormsAndKindChange(_In_ WM_CRITICAL_SECTION_KIND Kind)
+{
+    WM_CRITICAL_SECTION_KIND Other = Kind == WmCriticalSectionKMutex ? WmCriticalSectionFastMutex
+                                                                      : WmCriticalSectionKMutex;
+    WM_CRITICAL_SECTION_GUARD Guard;
+    WM_CRITICAL_SECTION_GUARD Copy;
+    NTSTATUS Status;
+
+    WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Kind), STATUS_SUCCESS);
+    RtlFillMemory(&Guard, sizeof(Guard), 0xA5);
+    Status = WmTryEnterCriticalSection(&WmtGlobalSection, &Guard);
+    WMT_EXPECT(Status == STATUS_SUCCESS || Status == STATUS_NOT_SUPPORTED);
+    if (Status == STATUS_SUCCESS) {
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    }
+    if (Kind == WmCriticalSectionKMutex) {
+        RtlFillMemory(&Guard, sizeof(Guard), 0x5A);
+        WMT_EXPECT_STATUS(WmEnterCriticalSectionTimeout(&WmtGlobalSection, 0, &Guard), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    }
+    WMT_STOP_IF_FAILED();
+
+    WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
+    Copy = Guard;
+    WMT_CHECK_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Other), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT(WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
+    WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
+}
+
 #define WMT_SECTION_BOTH(Name, Body)                                            \
     WMT_TEST_FN(critical_section, kmutex_##Name) { Body(WmCriticalSectionKMutex); } \
     WMT_TEST_FN(critical_section, fast_mutex_##Name) { Body(WmCriticalSectionFastMutex); }
@@ -458,6 +498,7 @@ WMT_SECTION_BOTH(scoped_forms, WmtSectionScoped)
 WMT_SECTION_BOTH(irql, WmtSectionIrql)
 WMT_SECTION_BOTH(stress_no_lost_update, WmtSectionStress)
 WMT_SECTION_BOTH(guard_copies, WmtSectionCopies)
+WMT_SECTION_BOTH(enter_forms_and_kind_change, WmtSectionEnterFormsAndKindChange)
 
 #ifdef WM_HOST_MODEL
 WMT_TEST_FN(critical_section, pool_failure_at_create)
@@ -684,6 +725,8 @@ WMT_SUITE(critical_section) {
     WMT_CASE(critical_section, fast_mutex_stress_no_lost_update, WMT_SLOW),
     WMT_CASE(critical_section, kmutex_guard_copies, 0),
     WMT_CASE(critical_section, fast_mutex_guard_copies, 0),
+    WMT_CASE(critical_section, kmutex_enter_forms_and_kind_change, 0),
+    WMT_CASE(critical_section, fast_mutex_enter_forms_and_kind_change, 0),
     WMT_CASE(critical_section, region_enter_leave, 0),
     WMT_CASE(critical_section, region_left_only_by_its_thread, 0),
     WMT_CASE(critical_section, region_irql, WMT_NEEDS_IRQL),
