@@ -284,33 +284,31 @@ WmbOurs_RwLockResourceExclusive(ULONG Pairs)
     WMB_OURS_LOOP(WmbRw, WMB_RW, WmbRwResource)
 }
 
-static ULONG
-WmbSharedLoop(WMB_RW_STORAGE *Lock, ULONG Pairs)
-{
-    ULONG Sum = 0;
-
-    for (ULONG Index = 0; Index < Pairs; Index++) {
-        WMB_RW_SHARED_GUARD Guard;
-        if (WmbRwLockShared(WmbRwFromStorage(Lock), &Guard) != STATUS_SUCCESS) {
-            abort();
-        }
-        Sum += *Guard.Value;
-        WMB_BETWEEN();
-        (VOID)WmbRwUnlockShared(&Guard);
-    }
-    return Sum;
-}
+/* The lock is a driver global reached by address, as the raw loop's kernel
+ * object is. */
+#define WMB_SHARED_LOOP(Storage)                                                 \
+    ULONG Sum = 0;                                                               \
+    for (ULONG Index = 0; Index < Pairs; Index++) {                              \
+        WMB_RW_SHARED_GUARD Guard;                                               \
+        if (WmbRwLockShared(WmbRwFromStorage(&(Storage)), &Guard) != STATUS_SUCCESS) { \
+            abort();                                                             \
+        }                                                                        \
+        Sum += *Guard.Value;                                                     \
+        WMB_BETWEEN();                                                           \
+        (VOID)WmbRwUnlockShared(&Guard);                                         \
+    }                                                                            \
+    WmbRawValue = Sum
 
 WMB_MEASURED void
 WmbOurs_RwLockShared(ULONG Pairs)
 {
-    WmbRawValue = WmbSharedLoop(&WmbRwPush, Pairs);
+    WMB_SHARED_LOOP(WmbRwPush);
 }
 
 WMB_MEASURED void
 WmbOurs_RwLockResourceShared(ULONG Pairs)
 {
-    WmbRawValue = WmbSharedLoop(&WmbRwResource, Pairs);
+    WMB_SHARED_LOOP(WmbRwResource);
 }
 
 /* The section is a driver global reached by address, as the raw loop's
