@@ -904,9 +904,6 @@ HK_INLINE LONG64 InterlockedExchange64(_Inout_ _Interlocked_operand_ LONG64 vola
 { return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST); }
 HK_INLINE LONG64 InterlockedExchangeAdd64(_Inout_ _Interlocked_operand_ LONG64 volatile *Addend, _In_ LONG64 Value)
 { return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST); }
-/* As wdm.h: the pointer-sized form (the host model is 64-bit only). */
-#define InterlockedExchangeAddSizeT(Addend, Value) \
-    InterlockedExchangeAdd64((LONG64 volatile *)(Addend), (LONG64)(Value))
 HK_INLINE LONG64 InterlockedAdd64(_Inout_ _Interlocked_operand_ LONG64 volatile *Addend, _In_ LONG64 Value)
 { return __atomic_add_fetch(Addend, Value, __ATOMIC_SEQ_CST); }
 HK_INLINE LONG64 InterlockedCompareExchange64(_Inout_ _Interlocked_operand_ LONG64 volatile *Destination,

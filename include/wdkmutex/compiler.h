@@ -257,4 +257,14 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #define WmpLoadPointerAcquire(P)     (*(PVOID volatile *)(P))
 #endif
 
+/* Adds V to a pointer-sized word declared PVOID, interlocked (full barrier).
+ * The GNU builtin works on the pointer itself, unscaled, so no access goes
+ * through another type (GCC and clang alias by type); MSVC does not, and
+ * takes the WDK's pointer-sized add. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WmpInterlockedAddPointer(P, V) ((VOID)__atomic_fetch_add((P), (V), __ATOMIC_SEQ_CST))
+#else
+#define WmpInterlockedAddPointer(P, V) ((VOID)InterlockedExchangeAddSizeT((P), (V)))
+#endif
+
 #endif /* WDKMUTEX_COMPILER_H */

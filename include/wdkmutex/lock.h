@@ -95,7 +95,7 @@ typedef const WM_LOCK_OPS *PCWM_LOCK_OPS;
 /* First member of every lock object. */
 struct _WM_LOCK_HEADER {
     PVOID           Owner;         /* thread holding it exclusively, WMP_OWNER_FREE,
-                                      shared holders (WMP_OWNER_SHARED), or NULL: not
+                                      shared holders (WMP_OWNER_SHARED_UNIT), or NULL: not
                                       initialised or torn down                       */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
     ULONG           Generation;    /* exclusive acquisitions so far                    */
@@ -113,9 +113,10 @@ struct _WM_LOCK_HEADER {
 #define WMP_LOCK_FLAG_POOL     0x01  /* allocated by the library: destroy frees it */
 
 /* WM_GUARD.Mode: exclusive guards get owner/recursion bookkeeping from the
- * core; shared guards are only counted (in Owner: WMP_OWNER_SHARED). Bit 0 is the mode;
- * WMP_GUARD_AT_DPC_LEVEL is a variant a kind may accept (spin locks: acquire
- * at DISPATCH_LEVEL without raising, release without lowering). */
+ * core; shared guards are only counted (in Owner: WMP_OWNER_SHARED_UNIT).
+ * Bit 0 is the mode; WMP_GUARD_AT_DPC_LEVEL is a variant a kind may accept
+ * (spin locks: acquire at DISPATCH_LEVEL without raising, release without
+ * lowering). */
 #define WMP_GUARD_EXCLUSIVE    0
 #define WMP_GUARD_SHARED       1
 #define WMP_GUARD_AT_DPC_LEVEL 0x80
@@ -384,7 +385,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
     /* Owner, Generation and Newest are only written by the owner, under the
      * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
-        (VOID)InterlockedExchangeAddSizeT(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
+        WmpInterlockedAddPointer(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
         Guard->Token = (ULONG_PTR)Guard;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
         /* A nested acquisition stores the same owner again. */
@@ -461,7 +462,7 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
     if (GuardMode == WMP_GUARD_SHARED) {
-        (VOID)InterlockedExchangeAddSizeT(&Lock->Owner, -WMP_OWNER_SHARED_UNIT);
+        WmpInterlockedAddPointer(&Lock->Owner, -WMP_OWNER_SHARED_UNIT);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else {
