@@ -627,6 +627,18 @@ WMT_REG_TEST(every_kind)
         WMT_CHECK_STATUS(WmpRegistryLookup(Keys[Key], Types[Key], 0, &Lock), STATUS_SUCCESS);
         WMT_CHECK_EQ(*(ULONG *)WmpLockValue(Lock), 4);
     }
+    /* A shared guard holds the entry as an exclusive one does. */
+    {
+        WMT_REG_RW Rw;
+        WMT_REG_RW_SHARED_GUARD Shared;
+
+        WMT_CHECK_STATUS(WmtRegRwRegistryGet(Keys[5], &Rw), STATUS_SUCCESS);
+        WMT_CHECK_STATUS(WmtRegRwLockShared(Rw, &Shared), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmRegistryUnregister(Keys[5]), STATUS_WM_REGISTRY_BUSY);
+        WMT_EXPECT_EQ(*Shared.Value, 4);
+        WMT_EXPECT_STATUS(WmtRegRwUnlockShared(&Shared), STATUS_SUCCESS);
+        WMT_STOP_IF_FAILED();
+    }
     /* Unregister works for any kind, and destroy frees the rest. */
     WMT_CHECK_STATUS(WmRegistryUnregister(Keys[5]), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmRegistryUnregister(Keys[3]), STATUS_SUCCESS);
