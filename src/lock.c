@@ -51,6 +51,13 @@ WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T Value
     return STATUS_SUCCESS;
 }
 
+/* Where each lock's acquisition count starts: every initialisation takes
+ * the next 2^16 (kept odd: lock.h, WMP_GENERATION_INITIAL). Caller storage
+ * initialised again after a teardown would otherwise count from the same
+ * value, and a guard copied in its previous life could match a new
+ * acquisition's token. */
+static LONG volatile WmpGenerationSeed;
+
 static VOID
 WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T ValueOffset,
          _In_ SIZE_T ValueSize, _In_opt_ const VOID *Initial,
@@ -58,7 +65,7 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
 {
     Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
-    Lock->Generation = WMP_GENERATION_INITIAL;
+    Lock->Generation = (ULONG)InterlockedExchangeAdd(&WmpGenerationSeed, 0x10000) | WMP_GENERATION_INITIAL;
     Lock->Newest = 0;
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;

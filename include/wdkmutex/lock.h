@@ -265,8 +265,9 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
  * on to. */
 #define WMP_TOKEN_IS_ADDRESS(Traits) (((Traits) & WMP_KIND_PINNED_GUARD) != 0)
 
-/* Generation's first value; recursive kinds step it by 2: their tokens are
- * odd, so never 0, which in Newest and Hidden means "no acquisition". */
+/* Set in Generation's first value (lock.c chooses the rest); recursive kinds
+ * step it by 2: their tokens are odd, so never 0, which in Newest and Hidden
+ * means "no acquisition". */
 #define WMP_GENERATION_INITIAL 1
 
 /* WM_LOCK_HEADER.Owner of an initialised lock no thread holds exclusively.
