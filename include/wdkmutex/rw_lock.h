@@ -156,7 +156,6 @@ extern const WM_LOCK_OPS WmRwLockOps;
 /* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
  *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
 
-
 /* rw_lock.c: is Thread a recorded reader; record it (may grow the table). */
 BOOLEAN WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
 NTSTATUS WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile **Slot);
