@@ -247,8 +247,8 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #endif
 /* Off the fast path. Acquire ordering with GCC and clang; with MSVC a
  * volatile load, acquire under /volatile:ms, which the library's own sources
- * require (wmp.h). The one use in a public header (rw_lock.h) needs no
- * ordering: a thread reads back only what it wrote itself. */
+ * require (wmp.h). The one use in a public header, lock.h's WmpLockIsHeld,
+ * is called only from the library's sources (teardown, the registry). */
 #if defined(__GNUC__) || defined(__clang__)
 #define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
 #define WmpLoadPointerAcquire(P)     __atomic_load_n((P), __ATOMIC_ACQUIRE)
