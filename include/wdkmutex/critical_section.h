@@ -235,13 +235,12 @@ WmLeaveCriticalSection(
     PWM_LOCK_HEADER Lock = Guard != NULL ? Guard->Base.Lock : NULL;
     PCWM_LOCK_OPS Ops;
 
-    /* A section's guards are exclusive; the kind is the section's, tested
-     * once: each kind's path has its traits as constants. */
-    /* The guard's Tag says the kind as enter found it, a constant on each
-     * path of an inline enter, so the compiler can follow each path through
-     * to here and keep its facts (the token compare folds). Ops is still
-     * compared: a section deleted and initialised again as the other kind
-     * must refuse a stale copy of a guard of the first one. */
+    /* A section's guards are exclusive. The guard's Tag says the kind as
+     * enter found it, a constant on each path of an inline enter, so the
+     * compiler can follow each path through to here and keep its facts (the
+     * token compare folds). Ops is still compared: a section deleted and
+     * initialised again as the other kind must refuse a stale copy of a
+     * guard of the first one. */
     if (Lock != NULL) {
         Ops = Lock->Ops;
         if (Guard->Base.Tag == (UCHAR)WmCriticalSectionFastMutex) {
@@ -254,7 +253,8 @@ WmLeaveCriticalSection(
         }
     }
     /* Disarmed, or a stale copy whose section has since been deleted (a
-     * section cannot be deleted while entered). */
+     * section cannot be deleted while entered), perhaps initialised again as
+     * the other kind. */
     if (Guard == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
