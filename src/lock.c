@@ -52,10 +52,10 @@ WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T Value
 }
 
 /* Where each lock's acquisition count starts: every initialisation takes
- * the next 2^16 (kept odd: lock.h, WMP_GENERATION_INITIAL). Caller storage
- * initialised again after a teardown would otherwise count from the same
- * value, and a guard copied in its previous life could match a new
- * acquisition's token. */
+ * the next 2^16, with its kind's parity (lock.h, WMP_GENERATION_PARITY).
+ * Caller storage initialised again after a teardown would otherwise count
+ * from the same value, and a guard copied in its previous life could match
+ * a new acquisition's token. */
 static LONG volatile WmpGenerationSeed;
 
 static VOID
@@ -65,7 +65,8 @@ WmpSetUp(_In_ PCWM_LOCK_OPS Ops, _Inout_ PWM_LOCK_HEADER Lock, _In_ SIZE_T Value
 {
     Lock->Owner = WMP_OWNER_FREE;
     Lock->Ops = Ops;
-    Lock->Generation = (ULONG)InterlockedExchangeAdd(&WmpGenerationSeed, 0x10000) | WMP_GENERATION_INITIAL;
+    Lock->Generation = (ULONG)InterlockedExchangeAdd(&WmpGenerationSeed, 0x10000) |
+                       WMP_GENERATION_PARITY(Ops->Recursive);
     Lock->Newest = 0;
     Lock->ValueOffset = (USHORT)ValueOffset;
     Lock->Flags = Flags;
@@ -253,8 +254,11 @@ WmpRelease(_Inout_ PWM_LOCK_HEADER Lock)
     } else {
         /* Caller storage stays; as never-initialised storage it has no
          * Owner, so a stale handle is refused (the acquisition fast path
-         * looks only at Owner). */
+         * looks only at Owner). Under Wine the owner check reads a NULL
+         * Owner as the caller (compiler.h), so the count moves on too: a
+         * stale guard of the last acquisition then fails the token check. */
         Lock->Ops = NULL;
+        Lock->Generation += 2;
         WmpStorePointerRelaxed(&Lock->Owner, NULL);
     }
 }

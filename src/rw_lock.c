@@ -67,7 +67,7 @@ WmpResolvePushRoutines(VOID)
  * So relaxed loads suffice for the slots, and a slot it sees as taken by
  * another thread can only be that thread's (or stale-but-not-ours). A table
  * another thread appended is read through an acquire of Next, which pairs
- * with the interlocked publication: its zeroed slots and its first reader are
+ * with the interlocked publication: its free slots and its first reader are
  * seen as written (without it the C memory model, and ThreadSanitizer, see a
  * race on them).
  */
@@ -79,7 +79,7 @@ WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
 
     do {
         for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
-            if (WmpLoadPointerRelaxed(&Table->Slots[Index]) == Thread) {
+            if (WmpLoadPointerRelaxed(&Table->Slots[Index].Thread) == Thread) {
                 return TRUE;
             }
         }
@@ -88,9 +88,10 @@ WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
     return FALSE;
 }
 
-/* Claims a free slot for Thread; appends a table when all are taken. */
-NTSTATUS
-WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile **Slot)
+/* Claims a free slot for Thread; appends a table when all are taken (NULL
+ * when that allocation fails). */
+PWM_READER_SLOT
+WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
 {
     PWM_RW_READER_TABLE Table = &Rw->Readers;
     PWM_RW_READER_TABLE Next;
@@ -99,10 +100,10 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile *
 
     for (;;) {
         for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
-            if (WmpLoadPointerRelaxed(&Table->Slots[Index]) == NULL &&
-                InterlockedCompareExchangePointer(&Table->Slots[Index], Thread, NULL) == NULL) {
-                *Slot = &Table->Slots[Index];
-                return STATUS_SUCCESS;
+            if (WmpLoadPointerRelaxed(&Table->Slots[Index].Thread) == WMP_OWNER_FREE &&
+                InterlockedCompareExchangePointer(&Table->Slots[Index].Thread, Thread, WMP_OWNER_FREE) ==
+                    WMP_OWNER_FREE) {
+                return &Table->Slots[Index];
             }
         }
         Next = WmpLoadPointerAcquire(&Table->Next);
@@ -110,13 +111,15 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile *
             /* Every slot is taken: publish a new table with our slot taken. */
             New = (PWM_RW_READER_TABLE)WmpAllocate(sizeof(*New), WM_TAG_RW_READERS);
             if (New == NULL) {
-                return STATUS_WM_POOL_ALLOCATION_FAILED;
+                return NULL;
             }
-            New->Slots[0] = Thread;
+            New->Slots[0].Thread = Thread;
+            for (Index = 1; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
+                New->Slots[Index].Thread = WMP_OWNER_FREE;
+            }
             Next = InterlockedCompareExchangePointer((PVOID volatile *)&Table->Next, New, NULL);
             if (Next == NULL) {
-                *Slot = &New->Slots[0];
-                return STATUS_SUCCESS;
+                return &New->Slots[0];
             }
             /* Another reader appended first: use its table. */
             WmpFree(New, WM_TAG_RW_READERS);
@@ -166,6 +169,15 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
     WMP_EX_INITIALIZE_PUSH_LOCK *InitializePushLock;
     ULONG Index;
 
+    /* Free slots hold WMP_OWNER_FREE (lock.h). Each slot's shared tokens
+     * start where this initialisation's exclusive ones do (lock.c): a shared
+     * guard copied in the storage's previous life does not match the same
+     * thread's next shared guard in the same slot. Appended tables' need not:
+     * they go with the lock. */
+    for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
+        Rw->Readers.Slots[Index].Thread = WMP_OWNER_FREE;
+        Rw->Readers.Slots[Index].Sequence = Lock->Generation;
+    }
     /* Chosen once: a lock keeps the kernel object it was initialised as. */
     if (WmpResolvePushRoutines()) {
         InitializePushLock = WMP_RW_PUSH(WMP_EX_INITIALIZE_PUSH_LOCK, WmpPushInitialize);

@@ -245,16 +245,22 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #define WmpLoadPointerRelaxed(P)     (*(PVOID volatile *)(P))
 #define WmpStorePointerRelaxed(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
 #endif
-/* Off the fast path. Acquire ordering with GCC and clang; with MSVC a
- * volatile load, acquire under /volatile:ms, which the library's own sources
- * require (wmp.h). The one use in a public header, lock.h's WmpLockIsHeld,
- * is called only from the library's sources (teardown, the registry). */
+/* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
+ * with MSVC a volatile load, acquire under /volatile:ms, which the library's
+ * own sources require (wmp.h). The one use in a public header, lock.h's
+ * WmpLockIsHeld, is called only from the library's sources (teardown, the
+ * registry). The release store frees a slot whose next holder reads what
+ * this holder wrote beside it (lock.h's reader slots): on x86 a plain store;
+ * with MSVC a volatile store, which every use follows an interlocked
+ * operation with (a full barrier), whatever /volatile says. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WmpLoadLongAcquire(P)        __atomic_load_n((P), __ATOMIC_ACQUIRE)
 #define WmpLoadPointerAcquire(P)     __atomic_load_n((P), __ATOMIC_ACQUIRE)
+#define WmpStorePointerRelease(P, V) __atomic_store_n((P), (V), __ATOMIC_RELEASE)
 #else
 #define WmpLoadLongAcquire(P)        (*(LONG volatile *)(P))
 #define WmpLoadPointerAcquire(P)     (*(PVOID volatile *)(P))
+#define WmpStorePointerRelease(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
 #endif
 
 /* Adds V to a pointer-sized word declared PVOID, interlocked (full barrier).

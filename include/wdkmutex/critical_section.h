@@ -233,32 +233,24 @@ WmLeaveCriticalSection(
     _Inout_opt_ PWM_CRITICAL_SECTION_GUARD Guard)
 {
     PWM_LOCK_HEADER Lock = Guard != NULL ? Guard->Base.Lock : NULL;
-    PCWM_LOCK_OPS Ops;
 
     /* A section's guards are exclusive. The guard's Tag says the kind as
      * enter found it, a constant on each path of an inline enter, so the
      * compiler can follow each path through to here and keep its facts (the
-     * token compare folds). Ops is still compared: a section deleted and
-     * initialised again as the other kind must refuse a stale copy of a
-     * guard of the first one. */
+     * token compare folds). The section's kind need not be compared again:
+     * a stale copy of a guard of a section deleted since fails the owner
+     * check, and one initialised again as the other kind fails the token
+     * check too (tokens of the two kinds differ in parity: lock.h,
+     * WMP_GENERATION_PARITY), so the other kind's release is never run. */
     if (Lock != NULL) {
-        Ops = Lock->Ops;
         if (Guard->Base.Tag == (UCHAR)WmCriticalSectionFastMutex) {
-            if (Ops == &WmFastMutexOps) {
-                return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
-                                               WmpKindRelease_WM_FAST_MUTEX);
-            }
-        } else if (Ops == &WmKMutexOps) { /* Tag == WmCriticalSectionKMutex */
-            return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX, WmpKindRelease_WM_KMUTEX);
+            return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
+                                           WmpKindRelease_WM_FAST_MUTEX);
         }
+        /* Tag == WmCriticalSectionKMutex */
+        return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX, WmpKindRelease_WM_KMUTEX);
     }
-    /* Disarmed, or a stale copy whose section has since been deleted (a
-     * section cannot be deleted while entered), perhaps initialised again as
-     * the other kind. */
-    if (Guard == NULL) {
-        return STATUS_WM_INVALID_PARAMETER;
-    }
-    return Lock == NULL ? STATUS_WM_NOT_LOCKED : STATUS_WM_NOT_OWNER;
+    return Guard == NULL ? STATUS_WM_INVALID_PARAMETER : STATUS_WM_NOT_LOCKED;
 }
 
 /*

@@ -16,9 +16,9 @@
  *    the same guard returns STATUS_WM_NOT_LOCKED and releases nothing.
  *  - Only the acquiring thread may unlock (STATUS_WM_NOT_OWNER otherwise).
  *    A copy of an armed guard is refused with STATUS_WM_NOT_OWNER once either
- *    it or the original has released (see WM_GUARD.Token; a shared guard and
- *    a queued spin lock's guard must not move while armed, and a copy of one
- *    is refused at once): one acquisition is never released twice.
+ *    it or the original has released (see WM_GUARD.Token; a queued spin
+ *    lock's guard must not move while armed, and a copy of one is refused at
+ *    once): one acquisition is never released twice.
  *  - A recursive kind's nested guards are released newest first; an older
  *    one is refused (STATUS_WM_NOT_OWNER, nothing released) until the newer
  *    ones have been. Scoped release does this by construction.
@@ -40,6 +40,19 @@ extern "C" {
 
 typedef struct _WM_LOCK_HEADER WM_LOCK_HEADER, *PWM_LOCK_HEADER;
 typedef struct _WM_GUARD WM_GUARD, *PWM_GUARD;
+
+/* A reader's record in a kind with shared guards (WMP_KIND_SHARED): the
+ * kind claims one for each shared acquisition (interlocked) and clears it at
+ * release. The sequence is the shared guard's token (see WM_GUARD.Token). */
+typedef struct _WM_READER_SLOT {
+    PVOID volatile Thread;   /* the reader holding it; WMP_OWNER_FREE when free
+                                (never a thread, and unlike NULL never what
+                                the owner check reads as the caller under
+                                Wine, where gs:[188h] is NULL: compiler.h)   */
+    ULONG_PTR      Sequence; /* shared acquisitions made through it: the token
+                                of the live one. Plain: only the holder reads
+                                or writes it                                  */
+} WM_READER_SLOT, *PWM_READER_SLOT;
 
 /* Destructor for an owned value, run by destroy (never by into-inner or
  * into-pool, which hand the value out). Called at the IRQL of the destroy
@@ -98,7 +111,8 @@ struct _WM_LOCK_HEADER {
                                       shared holders (WMP_OWNER_SHARED_UNIT), or NULL: not
                                       initialised or torn down                       */
     PCWM_LOCK_OPS   Ops;           /* the kind; NULL once torn down                    */
-    ULONG           Generation;    /* exclusive acquisitions so far                    */
+    ULONG           Generation;    /* exclusive acquisitions so far, stepped by 2
+                                      (WMP_GENERATION_PARITY)                         */
     ULONG           Newest;        /* recursive kinds: token of the owner's newest
                                       live acquisition, 0 when free. Generation and
                                       Newest: plain, only the owner reads or writes
@@ -143,11 +157,12 @@ struct _WM_GUARD {
      * its release makes the newest again: nested acquisitions are released
      * newest first (an older guard is refused until then, and releases after
      * it). Shared guards, several of which are live at once and may end in
-     * any order, and kinds whose kernel object links the guard
-     * (WMP_KIND_PINNED_GUARD): the guard's own address (so such a guard must
-     * not move while armed, and a copy is refused even while the original is
-     * armed; bytes copied back over the original's own storage are the
-     * original again). */
+     * any order: their reader slot's Sequence, which each shared acquisition
+     * through the slot moves on; the slot's holder is the owner to compare.
+     * Kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
+     * guard's own address (so such a guard must not move while armed, and a
+     * copy is refused even while the original is armed; bytes copied back
+     * over the original's own storage are the original again). */
     ULONG_PTR       Token;
     KIRQL           OldIrql;     /* IRQL before the acquisition (restored on release) */
     KIRQL           AcquireIrql; /* IRQL at which the lock was taken                  */
@@ -155,11 +170,13 @@ struct _WM_GUARD {
     UCHAR           Tag;         /* set by kinds whose unlock dispatches on it
                                     (a critical section: its kind), else 0     */
     NTSTATUS        Status;      /* outcome of the last lock call on this guard       */
-    /* Per-acquisition kernel state some kinds need (the in-stack queued spin
-     * lock's handle). A guard must therefore not be copied or moved while armed. */
+    /* Per-acquisition state some kinds need: the in-stack queued spin lock's
+     * handle (which the kernel links, so that guard must not move while
+     * armed), a shared guard's reader slot, a recursive acquisition's hidden
+     * token. */
     union {
         KLOCK_QUEUE_HANDLE Queue;        /* QueuedSpinLock                        */
-        PVOID volatile    *ReaderSlot;   /* RwLock shared guard: its reader slot  */
+        PWM_READER_SLOT    Reader;       /* shared guards: the reader slot        */
         ULONG              Hidden;       /* recursive kinds: the lock's Newest
                                             before this acquisition (0: none)     */
         ULONG_PTR          Words[3];
@@ -239,7 +256,7 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
  * newest first (see WM_GUARD.Token). PINNED_GUARD: the kernel links the
  * guard itself into the lock (an in-stack queue handle), so an armed guard
  * must not move and a copy must never reach the kernel: its address is its
- * token, as for shared guards. */
+ * token. */
 #define WMP_KIND_RECURSIVE       0x1
 #define WMP_KIND_PINNED_GUARD    0x2
 /* SHARED: the kind has shared guards (Ops->IsReader), so Owner may count
@@ -265,10 +282,13 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
  * on to. */
 #define WMP_TOKEN_IS_ADDRESS(Traits) (((Traits) & WMP_KIND_PINNED_GUARD) != 0)
 
-/* Set in Generation's first value (lock.c chooses the rest); recursive kinds
- * step it by 2: their tokens are odd, so never 0, which in Newest and Hidden
- * means "no acquisition". */
-#define WMP_GENERATION_INITIAL 1
+/* Generation's parity, set in its first value (lock.c chooses the rest);
+ * every kind steps it by 2, so it never changes. Recursive kinds' tokens are
+ * odd, so never 0, which in Newest and Hidden means "no acquisition". The
+ * other kinds' are even: a guard of one never matches the Generation or the
+ * Newest (0 there) of the other, so a critical section initialised again as
+ * the other kind refuses a stale guard by its token alone. */
+#define WMP_GENERATION_PARITY(Recursive) ((Recursive) ? 1u : 0u)
 
 /* WM_LOCK_HEADER.Owner of an initialised lock no thread holds exclusively.
  * Never a thread identity (those are aligned pointers or thread IDs, which
@@ -360,9 +380,6 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
     }
     Guard->Mode = Mode;
     Guard->Thread = Thread;
-    if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
-        Guard->KindData.ReaderSlot = NULL;
-    }
     return STATUS_SUCCESS;
 }
 
@@ -386,8 +403,10 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
     /* Owner, Generation and Newest are only written by the owner, under the
      * lock. */
     if ((Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED) {
+        /* The kind's acquire claimed Guard->KindData.Reader for this thread,
+         * and only its holder moves the slot's sequence on. */
         WmpInterlockedAddPointer(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
-        Guard->Token = (ULONG_PTR)Guard;
+        Guard->Token = ++Guard->KindData.Reader->Sequence;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
         /* A nested acquisition stores the same owner again. */
         ULONG Token = Lock->Generation += 2;
@@ -398,7 +417,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         Guard->Token = Token;
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : ++Lock->Generation;
+        Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : (Lock->Generation += 2);
     }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
@@ -426,20 +445,27 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
     if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
-    /* Exclusive: the lock's Owner is the acquiring thread while the guard's
+    /* The holder of what the guard acquired (exclusive: the lock's Owner;
+     * shared: its reader slot's holder) is the acquiring thread while the
      * acquisition is live (Token below), so compare with it: the guard's
      * Thread then need not be kept from lock to unlock. */
-    if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED ? Guard->Thread
-                                                                  : WmpLoadPointerRelaxed(&Lock->Owner))) {
+    if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED
+                                        ? WmpLoadPointerRelaxed(&Guard->KindData.Reader->Thread)
+                                        : WmpLoadPointerRelaxed(&Lock->Owner))) {
         return STATUS_WM_NOT_OWNER;
     }
     if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
+        /* Torn down (its NULL Owner passes the check above under Wine). */
+        if (Lock->Ops == NULL) {
+            return STATUS_WM_NOT_OWNER;
+        }
         Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
-    /* The owner's fields, read under the lock. */
-    if (GuardMode == WMP_GUARD_SHARED || WMP_TOKEN_IS_ADDRESS(Traits) ? Guard->Token != (ULONG_PTR)Guard
-        : (Traits & WMP_KIND_RECURSIVE) != 0                       ? Guard->Token != Lock->Newest
-                                                                   : Guard->Token != Lock->Generation) {
+    /* The holder's fields, read under the lock (or the slot it holds). */
+    if (GuardMode == WMP_GUARD_SHARED           ? Guard->Token != Guard->KindData.Reader->Sequence
+        : WMP_TOKEN_IS_ADDRESS(Traits)          ? Guard->Token != (ULONG_PTR)Guard
+        : (Traits & WMP_KIND_RECURSIVE) != 0    ? Guard->Token != Lock->Newest
+                                                : Guard->Token != Lock->Generation) {
         return STATUS_WM_NOT_OWNER;
     }
     return STATUS_SUCCESS;

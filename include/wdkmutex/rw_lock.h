@@ -109,11 +109,12 @@ typedef enum _WM_RW_LOCK_BACKING {
     WmRwLockPushLock = 2        /* EX_PUSH_LOCK (Windows 10 1809+)    */
 } WM_RW_LOCK_BACKING;
 
-/* Threads holding shared guards. Slots are claimed and cleared with
- * interlocked operations; tables are appended, never unlinked, until destroy. */
+/* Threads holding shared guards (lock.h's WM_READER_SLOT). Slots are claimed
+ * with a compare-and-swap and cleared by their holder; tables are appended,
+ * never unlinked, until destroy. */
 typedef struct _WM_RW_READER_TABLE {
     struct _WM_RW_READER_TABLE *volatile Next;
-    PVOID volatile Slots[WM_RW_LOCK_INLINE_READERS];
+    WM_READER_SLOT Slots[WM_RW_LOCK_INLINE_READERS];
 } WM_RW_READER_TABLE, *PWM_RW_READER_TABLE;
 
 /* Push-lock routines (EX_PUSH_LOCK is a ULONG_PTR), resolved at run time and
@@ -156,9 +157,10 @@ extern const WM_LOCK_OPS WmRwLockOps;
 /* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
  *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
 
-/* rw_lock.c: is Thread a recorded reader; record it (may grow the table). */
+/* rw_lock.c: is Thread a recorded reader; record it (may grow the table:
+ * NULL when that allocation fails). */
 BOOLEAN WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
-NTSTATUS WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread, _Out_ PVOID volatile **Slot);
+PWM_READER_SLOT WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
 
 /*
  * Acquires shared or exclusive; Wait FALSE = a try (the caller checked that
@@ -171,10 +173,9 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
     BOOLEAN PushLock = Lock->KindByte == (UCHAR)WmRwLockPushLock;
     WMP_EX_TRY_PUSH_LOCK_ROUTINE *TryToAcquire = NULL;
-    PVOID volatile *Slot = NULL;
+    PWM_READER_SLOT Slot = NULL;
     KIRQL Irql = KeGetCurrentIrql();
     BOOLEAN Acquired;
-    NTSTATUS Status;
 
     if (Irql > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
@@ -189,20 +190,20 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
         }
     }
     /* Record the reader before waiting, so a failure to record it leaves
-     * nothing acquired: the first inline slot when free, else rw_lock.c. */
+     * nothing acquired: the first inline slot when free (one reader at a
+     * time, the common case: a compare-and-swap with no load first), else
+     * rw_lock.c. */
     if (Shared) {
-        if (WmpLoadPointerRelaxed(&Rw->Readers.Slots[0]) == NULL &&
-            InterlockedCompareExchangePointer(&Rw->Readers.Slots[0], Guard->Thread, NULL) == NULL) {
-            Slot = &Rw->Readers.Slots[0];
-        } else {
-            Status = WmpRwClaimSlot(Rw, Guard->Thread, &Slot);
-            if (!NT_SUCCESS(Status)) {
-                return Status;
+        Slot = &Rw->Readers.Slots[0];
+        if (InterlockedCompareExchangePointer(&Slot->Thread, Guard->Thread, WMP_OWNER_FREE) != WMP_OWNER_FREE) {
+            Slot = WmpRwClaimSlot(Rw, Guard->Thread);
+            if (Slot == NULL) {
+                return STATUS_WM_POOL_ALLOCATION_FAILED;
             }
         }
     }
-    /* Filled before the kernel calls, so a guard in memory (a shared
-     * guard's is: lock.h) keeps nothing across them; a failure disarms it. */
+    /* Filled before the kernel calls, so a guard in memory keeps nothing
+     * across them; a failure disarms it. */
     Guard->OldIrql = Irql;
     Guard->AcquireIrql = Irql;
     /* Both kernel objects require normal kernel APCs off from acquire to
@@ -221,11 +222,13 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     if (!Acquired) {
         KeLeaveCriticalRegion();
         if (Slot != NULL) {
-            WmpStorePointerRelaxed(Slot, NULL);
+            WmpStorePointerRelease(&Slot->Thread, WMP_OWNER_FREE);
         }
         return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
-    Guard->KindData.ReaderSlot = Slot;
+    if (Shared) {
+        Guard->KindData.Reader = Slot;
+    }
     return STATUS_SUCCESS;
 }
 
@@ -235,9 +238,10 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
     PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
 
     /* Out of the table first: once the kernel lock is released this thread
-     * may be asked to look itself up again at any time. */
+     * may be asked to look itself up again at any time. Release: the slot's
+     * next holder moves on the Sequence this holder moved on. */
     if (Shared) {
-        WmpStorePointerRelaxed(Guard->KindData.ReaderSlot, NULL);
+        WmpStorePointerRelease(&Guard->KindData.Reader->Thread, WMP_OWNER_FREE);
     }
     Rw->Routines[Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive](&Rw->Object.PushLock,
                                                                           WMP_PUSH_LOCK_FLAGS);

@@ -478,6 +478,12 @@ WmtSectionEnterFormsAndKindChange(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmInitializeCriticalSection(&WmtGlobalSection, Other), STATUS_SUCCESS);
+    /* Worst case: the new count has come round to the copy's token, as it
+     * may after 2^31 acquisitions. Only the count's parity, which differs
+     * between the kinds (lock.h), still tells the copy from the new guard:
+     * leave does not compare the section's kind again. */
+    WmtGlobalSection.Lock.Header.Generation =
+        ((ULONG)Copy.Base.Token - 2) | WMP_GENERATION_PARITY(Other == WmCriticalSectionKMutex);
     WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
     WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
     WMT_EXPECT(WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));

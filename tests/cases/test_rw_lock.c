@@ -562,6 +562,91 @@ WMT_TEST_FN(rw_lock, shared_unlock_misuse)
 /* Critical region and IRQL                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* A shared guard may be moved or copied like an exclusive one: the first
+ * unlock through either wins, and a copy of a released shared guard is
+ * refused whoever holds its reader slot now, this thread again included. */
+WMT_TEST_FN(rw_lock, shared_guard_copies_and_moves)
+{
+    WMT_RW Lock;
+    WMT_RW_SHARED_GUARD Reader = { 0 };
+    WMT_RW_SHARED_GUARD Copy;
+    WMT_RW_SHARED_GUARD Again = { 0 };
+    WMT_RW_GUARD Writer = { 0 };
+    WMT_RW_HOLDER Holder;
+    NTSTATUS Status;
+
+    WMT_CHECK_STATUS(WmtGenCreateFilled(&Lock, 0, 0), STATUS_SUCCESS);
+
+    /* Moved: the guard's new storage unlocks; the old one is disarmed. */
+    WMT_CHECK_STATUS(WmtRwLockShared(Lock, &Reader), STATUS_SUCCESS);
+    Copy = Reader;
+    RtlZeroMemory(&Reader, sizeof(Reader));
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Reader), STATUS_WM_NOT_LOCKED);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Copy), STATUS_SUCCESS);
+    WMT_EXPECT(Copy.Value == NULL);
+    WMT_STOP_IF_FAILED();
+
+    /* Copied: the first unlock wins, the other is refused. */
+    WMT_CHECK_STATUS(WmtRwLockShared(Lock, &Reader), STATUS_SUCCESS);
+    Copy = Reader;
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Copy), STATUS_SUCCESS);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Reader), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmUnlock(&Reader.Base), STATUS_WM_NOT_OWNER);
+    WMT_STOP_IF_FAILED();
+
+    /* This thread's next shared guard takes the same slot: the released
+     * guard is still refused, and the new one is untouched (still a reader,
+     * so asking for the lock exclusively is an upgrade). */
+    WMT_CHECK_STATUS(WmtRwLockShared(Lock, &Again), STATUS_SUCCESS);
+    WMT_EXPECT(Again.Base.KindData.Reader == Reader.Base.KindData.Reader);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Reader), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtRwUnlockSharedSafe(&Reader), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtRwLock(Lock, &Writer), STATUS_WM_UPGRADE_REFUSED);
+    WMT_EXPECT(Again.Value != NULL);
+    WMT_CHECK_STATUS(WmtRwUnlockShared(&Again), STATUS_SUCCESS);
+    WMT_STOP_IF_FAILED();
+
+    /* Another thread's reader in that slot: refused too (the holder's own
+     * unlock is checked when it stops). */
+    Status = WmtRwStartHolder(&Holder, Lock, TRUE);
+    WMT_EXPECT_STATUS(Status, STATUS_SUCCESS);
+    if (Status == STATUS_SUCCESS) {
+        WMT_EXPECT_STATUS(WmtRwUnlockShared(&Reader), STATUS_WM_NOT_OWNER);
+    }
+    WmtRwStopHolder(&Holder);
+
+    /* Nothing was released twice: a writer gets the lock. */
+    WMT_CHECK(KeAreApcsDisabled() == FALSE);
+    WMT_CHECK_STATUS(WmtRwLock(Lock, &Writer), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwUnlock(&Writer), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+}
+
+/* Caller storage initialised again: a shared guard copied in its previous
+ * life does not match this thread's first shared guard in the same slot. */
+WMT_TEST_FN(rw_lock, shared_stale_copy_from_previous_life_refused)
+{
+    WMT_RW Lock;
+    WMT_RW_SHARED_GUARD Reader = { 0 };
+    WMT_RW_SHARED_GUARD Copy;
+    WMT_RW_SHARED_GUARD Again = { 0 };
+    WMT_RW_GUARD Writer = { 0 };
+
+    WMT_CHECK_STATUS(WmtRwInitialize(&WmtGenStorage, NULL, NULL, &Lock), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwLockShared(Lock, &Reader), STATUS_SUCCESS);
+    Copy = Reader;
+    WMT_CHECK_STATUS(WmtRwUnlockShared(&Reader), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+
+    WMT_CHECK_STATUS(WmtRwInitialize(&WmtGenStorage, NULL, NULL, &Lock), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwLockShared(Lock, &Again), STATUS_SUCCESS);
+    WMT_EXPECT(Again.Base.KindData.Reader == Copy.Base.KindData.Reader);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmtRwLock(Lock, &Writer), STATUS_WM_UPGRADE_REFUSED);
+    WMT_EXPECT_STATUS(WmtRwUnlockShared(&Again), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+}
+
 WMT_TEST_FN(rw_lock, guards_hold_a_critical_region)
 {
     WMT_RW Lock;
@@ -897,6 +982,8 @@ WMT_RW_RESOURCE_CASE(writer_waits_for_reader)
 WMT_RW_RESOURCE_CASE(upgrade_refused)
 WMT_RW_RESOURCE_CASE(recursion_refused_in_both_modes)
 WMT_RW_RESOURCE_CASE(shared_unlock_misuse)
+WMT_RW_RESOURCE_CASE(shared_guard_copies_and_moves)
+WMT_RW_RESOURCE_CASE(shared_stale_copy_from_previous_life_refused)
 WMT_RW_RESOURCE_CASE(guards_hold_a_critical_region)
 WMT_RW_RESOURCE_CASE(irql_limits_shared_and_teardown)
 WMT_RW_RESOURCE_CASE(stress_readers_and_writers)
@@ -1126,6 +1213,8 @@ WMT_SUITE(rw_lock) {
     WMT_CASE(rw_lock, upgrade_refused, 0),
     WMT_CASE(rw_lock, recursion_refused_in_both_modes, 0),
     WMT_CASE(rw_lock, shared_unlock_misuse, 0),
+    WMT_CASE(rw_lock, shared_guard_copies_and_moves, 0),
+    WMT_CASE(rw_lock, shared_stale_copy_from_previous_life_refused, 0),
     WMT_CASE(rw_lock, guards_hold_a_critical_region, 0),
     WMT_CASE(rw_lock, irql_limits_shared_and_teardown, WMT_NEEDS_IRQL),
     WMT_CASE(rw_lock, scoped_shared_guards, 0),
@@ -1153,6 +1242,8 @@ WMT_SUITE(rw_lock) {
     WMT_CASE(rw_lock, resource_upgrade_refused, WMT_HOST_ONLY),
     WMT_CASE(rw_lock, resource_recursion_refused_in_both_modes, WMT_HOST_ONLY),
     WMT_CASE(rw_lock, resource_shared_unlock_misuse, WMT_HOST_ONLY),
+    WMT_CASE(rw_lock, resource_shared_guard_copies_and_moves, WMT_HOST_ONLY),
+    WMT_CASE(rw_lock, resource_shared_stale_copy_from_previous_life_refused, WMT_HOST_ONLY),
     WMT_CASE(rw_lock, resource_guards_hold_a_critical_region, WMT_HOST_ONLY),
     WMT_CASE(rw_lock, resource_irql_limits_shared_and_teardown, WMT_HOST_ONLY | WMT_NEEDS_IRQL),
     WMT_CASE(rw_lock, resource_stress_readers_and_writers, WMT_HOST_ONLY | WMT_SLOW),
