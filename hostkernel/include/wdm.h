@@ -496,7 +496,7 @@ typedef struct _ERESOURCE {
     ULONG ContentionCount;
     ULONG NumberOfSharedWaiters;
     ULONG NumberOfExclusiveWaiters;
-    PVOID Reserved2;
+    PVOID Reserved2;                /* model: registration mark (eresource.c)      */
     union {
         PVOID Address;
         ULONG_PTR CreatorBackTraceIndex;

@@ -1903,6 +1903,38 @@ WMT_TEST_FN(model, die_eresource_delete_uninitialized)
     (VOID)ExDeleteResourceLite(&Resource); /* 0xC4/0xD1 */
 }
 
+/* Acquiring a resource that is not initialised where it is: zeroed,
+ * deleted, or a byte copy of a live one (0xC4/0x1002, P2 the resource). */
+WMT_TEST_FN(model, die_eresource_acquire_uninitialized)
+{
+    ERESOURCE Resource;
+
+    RtlZeroMemory(&Resource, sizeof(Resource));
+    KeEnterCriticalRegion();
+    (VOID)ExAcquireResourceExclusiveLite(&Resource, TRUE);
+}
+
+WMT_TEST_FN(model, die_eresource_acquire_deleted)
+{
+    ERESOURCE Resource;
+
+    (VOID)ExInitializeResourceLite(&Resource);
+    (VOID)ExDeleteResourceLite(&Resource);
+    KeEnterCriticalRegion();
+    (VOID)ExAcquireResourceSharedLite(&Resource, TRUE);
+}
+
+WMT_TEST_FN(model, die_eresource_acquire_moved)
+{
+    static ERESOURCE Resource;
+    static ERESOURCE Moved;
+
+    (VOID)ExInitializeResourceLite(&Resource);
+    RtlCopyMemory(&Moved, &Resource, sizeof(Moved));
+    KeEnterCriticalRegion();
+    (VOID)ExAcquireResourceExclusiveLite(&Moved, TRUE);
+}
+
 WMT_TEST_FN(model, die_eresource_pool_freed_while_live)
 {
     PERESOURCE Resource = (PERESOURCE)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(ERESOURCE), HKT_TAG_TEST);
@@ -2116,6 +2148,9 @@ WMT_SUITE(model) {
     WMT_DEATH_CASE(model, die_eresource_reinitialize, 0xC4, 0xD0),
     WMT_DEATH_CASE(model, die_eresource_delete_uninitialized, 0xC4, 0xD1),
     WMT_DEATH_CASE(model, die_eresource_pool_freed_while_live, 0xC4, 0xD2),
+    WMT_DEATH_CASE(model, die_eresource_acquire_uninitialized, 0xC4, 0x1002),
+    WMT_DEATH_CASE(model, die_eresource_acquire_deleted, 0xC4, 0x1002),
+    WMT_DEATH_CASE(model, die_eresource_acquire_moved, 0xC4, 0x1002),
     WMT_DEATH_CASE(model, die_push_lock_acquire_with_apcs_enabled, 0xC4, 0xEA),
     WMT_DEATH_CASE(model, die_push_lock_try_with_apcs_enabled, 0xC4, 0xEA),
     WMT_DEATH_CASE_ANY_PARAM(model, die_paged_pool_touched_at_dispatch, 0xD1),
