@@ -523,12 +523,24 @@ WmtRwForeignUnlockThread(_In_ PVOID Context)
     Foreign->UnlockSafe = WmtRwUnlockSharedSafe(Foreign->Guard);
 }
 
+/* After misuse was refused: nothing was released twice (the critical
+ * region is left once, a writer gets the lock), then destroys the lock. */
+static VOID
+WmtRwCheckReleasedOnceAndDestroy(_Inout_ WMT_RW *Lock)
+{
+    WMT_RW_GUARD Writer = { 0 };
+
+    WMT_CHECK(KeAreApcsDisabled() == FALSE);
+    WMT_CHECK_STATUS(WmtRwLock(*Lock, &Writer), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwUnlock(&Writer), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRwDestroy(Lock), STATUS_SUCCESS);
+}
+
 WMT_TEST_FN(rw_lock, shared_unlock_misuse)
 {
     WMT_RW Lock;
     WMT_RW_SHARED_GUARD Reader = { 0 };
     WMT_RW_SHARED_GUARD Copy;
-    WMT_RW_GUARD Writer = { 0 };
     WMT_RW_FOREIGN Foreign;
 
     WMT_CHECK_STATUS(WmtGenCreateFilled(&Lock, 0, 0), STATUS_SUCCESS);
@@ -551,16 +563,8 @@ WMT_TEST_FN(rw_lock, shared_unlock_misuse)
     /* A copy of the released shared guard finds its reader slot cleared. */
     WMT_CHECK_STATUS(WmtRwUnlockShared(&Copy), STATUS_WM_NOT_OWNER);
     WMT_CHECK_STATUS(WmtRwUnlockSharedSafe(&Copy), STATUS_WM_NOT_OWNER);
-    WMT_CHECK(KeAreApcsDisabled() == FALSE);
-    /* Nothing was released twice: a writer still gets the lock, once. */
-    WMT_CHECK_STATUS(WmtRwLock(Lock, &Writer), STATUS_SUCCESS);
-    WMT_CHECK_STATUS(WmtRwUnlock(&Writer), STATUS_SUCCESS);
-    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+    WmtRwCheckReleasedOnceAndDestroy(&Lock);
 }
-
-/* ------------------------------------------------------------------------ */
-/* Critical region and IRQL                                                 */
-/* ------------------------------------------------------------------------ */
 
 /* A shared guard may be moved or copied like an exclusive one: the first
  * unlock through either wins, and a copy of a released shared guard is
@@ -615,11 +619,7 @@ WMT_TEST_FN(rw_lock, shared_guard_copies_and_moves)
     }
     WmtRwStopHolder(&Holder);
 
-    /* Nothing was released twice: a writer gets the lock. */
-    WMT_CHECK(KeAreApcsDisabled() == FALSE);
-    WMT_CHECK_STATUS(WmtRwLock(Lock, &Writer), STATUS_SUCCESS);
-    WMT_CHECK_STATUS(WmtRwUnlock(&Writer), STATUS_SUCCESS);
-    WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
+    WmtRwCheckReleasedOnceAndDestroy(&Lock);
 }
 
 /* Caller storage initialised again: a shared guard copied in its previous
@@ -646,6 +646,10 @@ WMT_TEST_FN(rw_lock, shared_stale_copy_from_previous_life_refused)
     WMT_EXPECT_STATUS(WmtRwUnlockShared(&Again), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtRwDestroy(&Lock), STATUS_SUCCESS);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Critical region and IRQL                                                 */
+/* ------------------------------------------------------------------------ */
 
 WMT_TEST_FN(rw_lock, guards_hold_a_critical_region)
 {
