@@ -200,8 +200,11 @@ WmpCurrentThreadIdentity(VOID)
     return Thread != NULL ? Thread : WmpCurrentThreadIdSlow();
 }
 
-/* TRUE when Thread, a (non-NULL) WmpCurrentThreadIdentity() value, is the
- * caller: one load and compare where gs:[188h] is mapped. */
+/* TRUE when Thread, a WmpCurrentThreadIdentity() value, is the caller: one
+ * load and compare where gs:[188h] is mapped. Under Wine, where it reads
+ * NULL, a NULL Thread is taken for the caller: free reader slots hold
+ * WMP_OWNER_FREE instead (lock.h), and a torn-down lock's NULL owner is
+ * refused by its token (lock.c). */
 WM_INLINE BOOLEAN
 WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 {
