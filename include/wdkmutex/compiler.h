@@ -266,6 +266,19 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #define WmpStorePointerRelease(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
 #endif
 
+/* Interlocked: *P = New if *P == Expected (full barrier); TRUE if it was.
+ * The GNU builtin hands the compiler the instruction's own flag, where a
+ * compare of the returned value is one more instruction. */
+WM_INLINE BOOLEAN
+WmpTryClaimPointer(_Inout_ PVOID volatile *P, _In_opt_ PVOID New, _In_opt_ PVOID Expected)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (BOOLEAN)__atomic_compare_exchange_n(P, &Expected, New, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+#else
+    return (BOOLEAN)(InterlockedCompareExchangePointer(P, New, Expected) == Expected);
+#endif
+}
+
 /* Adds V to a pointer-sized word declared PVOID, interlocked (full barrier).
  * The GNU builtin works on the pointer itself, unscaled, so no access goes
  * through another type (GCC and clang alias by type); MSVC does not, and

@@ -195,7 +195,7 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
      * rw_lock.c. */
     if (Shared) {
         Slot = &Rw->Readers.Slots[0];
-        if (InterlockedCompareExchangePointer(&Slot->Thread, Guard->Thread, WMP_OWNER_FREE) != WMP_OWNER_FREE) {
+        if (!WmpTryClaimPointer(&Slot->Thread, Guard->Thread, WMP_OWNER_FREE)) {
             Slot = WmpRwClaimSlot(Rw, Guard->Thread);
             if (Slot == NULL) {
                 return STATUS_WM_POOL_ALLOCATION_FAILED;
