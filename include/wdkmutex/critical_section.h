@@ -239,9 +239,10 @@ WmLeaveCriticalSection(
      * compiler can follow each path through to here and keep its facts (the
      * token compare folds). The section's kind need not be compared again:
      * a stale copy of a guard of a section deleted since fails the owner
-     * check, and one initialised again as the other kind fails the token
-     * check too (tokens of the two kinds differ in parity: lock.h,
-     * WMP_GENERATION_PARITY), so the other kind's release is never run. */
+     * check (under Wine, the token check: lock.c), and one initialised
+     * again as the other kind fails the token check too (tokens of the two
+     * kinds differ in parity: lock.h, WMP_GENERATION_PARITY), so the other
+     * kind's release is never run. */
     if (Lock != NULL) {
         if (Guard->Base.Tag == (UCHAR)WmCriticalSectionFastMutex) {
             return WmpLockReleaseExclusive(&Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX,
