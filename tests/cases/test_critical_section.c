@@ -430,8 +430,15 @@ WmtSectionCopies(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK(!WmIsLockOwnedByCurrentThread(&WmtGlobalSection.Lock.Header));
     /* Left once: free for the next enter, and deletable. */
     WMT_CHECK_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_SUCCESS);
+    Copy = Guard;
     WMT_CHECK_STATUS(WmLeaveCriticalSection(&Guard), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmDeleteCriticalSection(&WmtGlobalSection), STATUS_SUCCESS);
+    /* A copy of the last guard, after the delete: refused (under Wine by
+     * its token, the owner being NULL: lock.c), nothing entered. */
+    WMT_EXPECT_STATUS(WmLeaveCriticalSection(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmLeaveCriticalSectionSafe(&Copy), STATUS_WM_NOT_OWNER);
+    WMT_EXPECT_STATUS(WmEnterCriticalSection(&WmtGlobalSection, &Guard), STATUS_WM_NOT_INITIALIZED);
+    WMT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
 }
 
 static VOID
