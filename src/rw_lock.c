@@ -88,6 +88,19 @@ WmpRwIsReader(_In_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
     return FALSE;
 }
 
+/* Marks every slot of Table free (WMP_OWNER_FREE: lock.h), its count at
+ * Sequence. */
+static VOID
+WmpRwFreeSlots(_Inout_ PWM_RW_READER_TABLE Table, _In_ ULONG_PTR Sequence)
+{
+    ULONG Index;
+
+    for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
+        Table->Slots[Index].Thread = WMP_OWNER_FREE;
+        Table->Slots[Index].Sequence = Sequence;
+    }
+}
+
 /* Claims a free slot for Thread; appends a table when all are taken (NULL
  * when that allocation fails). */
 PWM_READER_SLOT
@@ -101,8 +114,7 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
     for (;;) {
         for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
             if (WmpLoadPointerRelaxed(&Table->Slots[Index].Thread) == WMP_OWNER_FREE &&
-                InterlockedCompareExchangePointer(&Table->Slots[Index].Thread, Thread, WMP_OWNER_FREE) ==
-                    WMP_OWNER_FREE) {
+                WmpTryClaimPointer(&Table->Slots[Index].Thread, Thread, WMP_OWNER_FREE)) {
                 return &Table->Slots[Index];
             }
         }
@@ -113,10 +125,8 @@ WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread)
             if (New == NULL) {
                 return NULL;
             }
+            WmpRwFreeSlots(New, 0);
             New->Slots[0].Thread = Thread;
-            for (Index = 1; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
-                New->Slots[Index].Thread = WMP_OWNER_FREE;
-            }
             Next = InterlockedCompareExchangePointer((PVOID volatile *)&Table->Next, New, NULL);
             if (Next == NULL) {
                 return &New->Slots[0];
@@ -169,15 +179,11 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
     WMP_EX_INITIALIZE_PUSH_LOCK *InitializePushLock;
     ULONG Index;
 
-    /* Free slots hold WMP_OWNER_FREE (lock.h). Each slot's shared tokens
-     * start where this initialisation's exclusive ones do (lock.c): a shared
-     * guard copied in the storage's previous life does not match the same
-     * thread's next shared guard in the same slot. Appended tables' need not:
-     * they go with the lock. */
-    for (Index = 0; Index < WM_RW_LOCK_INLINE_READERS; Index++) {
-        Rw->Readers.Slots[Index].Thread = WMP_OWNER_FREE;
-        Rw->Readers.Slots[Index].Sequence = Lock->Generation;
-    }
+    /* Each slot's shared tokens start where this initialisation's exclusive
+     * ones do (lock.c): a shared guard copied in the storage's previous life
+     * does not match the same thread's next shared guard in the same slot.
+     * Appended tables' need not: they go with the lock. */
+    WmpRwFreeSlots(&Rw->Readers, Lock->Generation);
     /* Chosen once: a lock keeps the kernel object it was initialised as. */
     if (WmpResolvePushRoutines()) {
         InitializePushLock = WMP_RW_PUSH(WMP_EX_INITIALIZE_PUSH_LOCK, WmpPushInitialize);
