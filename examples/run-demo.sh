@@ -17,7 +17,8 @@ done
 
 echo "=== building (mingw-w64 x86_64 drivers)"
 cmake -S "$root" -B "$build/cross-mingw64-gcc" \
-  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-mingw64-gcc.cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null && \
+  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-mingw64-gcc.cmake" -DCMAKE_BUILD_TYPE=Release \
+  -DWM_THREAD_IDENTITY_FALLBACK=ON >/dev/null && \
   cmake --build "$build/cross-mingw64-gcc" -j"$jobs" --target example_local_mutex example_global_mutex >/dev/null || exit 1
 for ex in local_mutex global_mutex; do
   echo "=== $ex.sys under Wine's ntoskrnl"

@@ -9,7 +9,7 @@
  */
 #include "wmp.h"
 
-#if defined(_M_AMD64) || defined(__x86_64__)
+#if (defined(_M_AMD64) || defined(__x86_64__)) && WM_THREAD_IDENTITY_FALLBACK
 /* The identity where gs:[188h] is not mapped (see compiler.h). */
 PVOID
 WmpCurrentThreadIdSlow(VOID)
@@ -95,6 +95,9 @@ WmpLockCreate(PCWM_LOCK_OPS Ops, SIZE_T ObjectSize, SIZE_T ValueOffset, SIZE_T V
     if (Ops == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
+    if (!WmpThreadIdentityMapped()) {
+        return STATUS_NOT_SUPPORTED;
+    }
     if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }
@@ -126,6 +129,9 @@ WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T Va
     /* Kernel dispatcher objects must be 8-byte aligned on 64-bit (§2). */
     if (((ULONG_PTR)Storage & (sizeof(PVOID) - 1)) != 0) {
         return STATUS_WM_INVALID_PARAMETER;
+    }
+    if (!WmpThreadIdentityMapped()) {
+        return STATUS_NOT_SUPPORTED;
     }
     if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
         return STATUS_WM_IRQL_TOO_HIGH;

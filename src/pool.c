@@ -95,6 +95,9 @@ WmInitializeLibrary(VOID)
 {
     ULONG Index;
 
+    if (!WmpThreadIdentityMapped()) {
+        return STATUS_NOT_SUPPORTED;
+    }
     if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }

@@ -1436,6 +1436,10 @@ WmRegistryInitialize(VOID)
     ULONG_PTR Published;
     PVOID Block;
 
+    /* Its calls record callers by identity (compiler.h). */
+    if (!WmpThreadIdentityMapped()) {
+        return STATUS_NOT_SUPPORTED;
+    }
     if (KeGetCurrentIrql() > APC_LEVEL) {
         return STATUS_WM_IRQL_TOO_HIGH;
     }

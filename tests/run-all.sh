@@ -49,8 +49,11 @@ step host-release "$build/host-release/tests/host/wmtest_host" $filter
 build_step host-tsan -DWM_SANITIZER=thread -DCMAKE_BUILD_TYPE=Debug
 step host-tsan env TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$build/host-tsan/tests/host/wmtest_host" $filter
 
+# The library with the identity fallback Wine needs (compiler.h); each
+# configuration also builds wmtest_gs_identity.sys without it.
 for tc in mingw64-gcc mingw32-gcc mingw64-clang; do
-  build_step "cross-$tc" "-DCMAKE_TOOLCHAIN_FILE='$root/cmake/toolchain-$tc.cmake'" -DCMAKE_BUILD_TYPE=Release
+  build_step "cross-$tc" "-DCMAKE_TOOLCHAIN_FILE='$root/cmake/toolchain-$tc.cmake'" -DCMAKE_BUILD_TYPE=Release \
+    -DWM_THREAD_IDENTITY_FALLBACK=ON
 done
 
 if [ -f "$root/tests/driver/run-wine.py" ]; then
@@ -63,6 +66,14 @@ if [ -f "$root/tests/driver/run-wine.py" ]; then
       step "wine-$tc" bash -c "echo 'no wmtest.sys was built for $tc'; exit 1"
     fi
   done
+  # A build as Windows drivers get it, where gs:[188h] reads NULL: refuses.
+  sys=$(find "$build/cross-mingw64-gcc" -name 'wmtest_gs_identity.sys' | head -n 1)
+  if [ -n "$sys" ]; then
+    step wine-gs-identity python3 "$root/tests/driver/run-wine.py" "$sys" "$build/logs/wine-gs-identity.raw.log" \
+      wmtest_gs_identity 300 --prefix "$build/wineprefix"
+  else
+    step wine-gs-identity bash -c "echo 'no wmtest_gs_identity.sys was built'; exit 1"
+  fi
 fi
 
 # The harness's own failure modes (hang, crash, leak, missing DDI, ...).

@@ -173,18 +173,29 @@
  * read on every lock and unlock, so it must cost what a raw DDI call costs.
  * On x64 KeGetCurrentThread is an inline read of gs:[188h] (the WDK's and
  * mingw-w64's headers alike): one instruction on Windows and in the host
- * model. Wine's ntoskrnl does not map gs:[188h] to a thread (it reads 0 on
- * every thread), so a NULL there falls back to the exported
- * PsGetCurrentThreadId, unique among live threads. A kernel maps it for every
- * thread or for none, so one system never mixes the two kinds of identity.
+ * model, and that is all a default build reads.
+ *
+ * WM_THREAD_IDENTITY_FALLBACK=1 is for kernels that do not map gs:[188h] to
+ * the thread: Wine's ntoskrnl, where it reads 0 on every thread. There a
+ * NULL read falls back to the exported PsGetCurrentThreadId, unique among
+ * live threads (a kernel maps gs:[188h] for every thread or for none, so
+ * one system never mixes the two kinds of identity). That test costs about
+ * 4 instructions per lock + unlock, which Windows drivers need not pay: a
+ * default build instead refuses to initialise any lock, and the registry,
+ * on such a kernel (STATUS_NOT_SUPPORTED; WmpThreadIdentityMapped), so it
+ * never mistakes one thread for another.
  * Elsewhere (x86: fs:[124h] is TEB data under Wine) the export is used.
  */
-#if defined(_M_AMD64) || defined(__x86_64__)
+#ifndef WM_THREAD_IDENTITY_FALLBACK
+#define WM_THREAD_IDENTITY_FALLBACK 0
+#endif
+
+#if (defined(_M_AMD64) || defined(__x86_64__)) && WM_THREAD_IDENTITY_FALLBACK
 /* PsGetCurrentThreadId out of line (lock.c), declared const as glibc
  * declares pthread_self: within one thread its answer never changes, so the
  * compiler knows the call reads and writes no memory and may reuse one
- * answer from lock to unlock. Without that, the Wine branch's call would
- * make it reload, on the common path too, what the call might have changed. */
+ * answer from lock to unlock. Without that, the fallback's call would make
+ * it reload, on the common path too, what the call might have changed. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WMP_CONST_FUNCTION __attribute__((const))
 #else
@@ -201,10 +212,10 @@ WmpCurrentThreadIdentity(VOID)
 }
 
 /* TRUE when Thread, a WmpCurrentThreadIdentity() value, is the caller: one
- * load and compare where gs:[188h] is mapped. Under Wine, where it reads
- * NULL, a NULL Thread is taken for the caller: free reader slots hold
- * WMP_OWNER_FREE instead (lock.h), and a torn-down lock's NULL owner is
- * refused by its token (lock.c). */
+ * load and compare where gs:[188h] is mapped. Where it reads NULL, a NULL
+ * Thread is taken for the caller: free reader slots hold WMP_OWNER_FREE
+ * instead (lock.h), and a torn-down lock's NULL owner is refused by its
+ * token (lock.c). */
 WM_INLINE BOOLEAN
 WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 {
@@ -215,9 +226,17 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
     }
     return Current == NULL && WmpCurrentThreadIdSlow() == Thread;
 }
+#define WmpThreadIdentityMapped() TRUE
+#elif defined(_M_AMD64) || defined(__x86_64__)
+#define WmpCurrentThreadIdentity() ((PVOID)KeGetCurrentThread())
+#define WmpIsCurrentThreadIdentity(Thread) ((PVOID)KeGetCurrentThread() == (PVOID)(Thread))
+/* Checked by every initialisation before anything else (it is the one
+ * check that must not touch the kernel's per-thread state). */
+#define WmpThreadIdentityMapped() (KeGetCurrentThread() != NULL)
 #else
 #define WmpCurrentThreadIdentity() ((PVOID)PsGetCurrentThreadId())
 #define WmpIsCurrentThreadIdentity(Thread) ((PVOID)PsGetCurrentThreadId() == (PVOID)(Thread))
+#define WmpThreadIdentityMapped() TRUE
 #endif
 
 /* Pool tags built from characters so a pool dump shows them as written

@@ -88,7 +88,8 @@ typedef struct _WM_CRITICAL_SECTION_GUARD {
  * Initialises a critical section in storage the caller owns. No allocation.
  * IRQL: <= DISPATCH_LEVEL.
  * Returns STATUS_SUCCESS; STATUS_WM_INVALID_PARAMETER (NULL or not
- * pointer-aligned Section, unknown Kind); STATUS_WM_IRQL_TOO_HIGH.
+ * pointer-aligned Section, unknown Kind); STATUS_WM_IRQL_TOO_HIGH;
+ * STATUS_NOT_SUPPORTED (as WmInitializeLibrary).
  * Remarks: Section must be nonpaged and must not be moved while initialised.
  */
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
@@ -103,8 +104,8 @@ WmInitializeCriticalSection(
  * Allocates (nonpaged, tag WM_TAG_LOCK) and initialises a critical section.
  * IRQL: <= DISPATCH_LEVEL.
  * Returns STATUS_SUCCESS; STATUS_WM_INVALID_PARAMETER (NULL Section, unknown
- * Kind); STATUS_WM_IRQL_TOO_HIGH; STATUS_WM_POOL_ALLOCATION_FAILED. *Section
- * is NULL on failure.
+ * Kind); STATUS_WM_IRQL_TOO_HIGH; STATUS_WM_POOL_ALLOCATION_FAILED;
+ * STATUS_NOT_SUPPORTED (as WmInitializeLibrary). *Section is NULL on failure.
  */
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
 NTSTATUS

@@ -190,13 +190,16 @@ struct _WM_GUARD {
  * holding a copy of Initial (ValueSize bytes; NULL Initial = zeroed value).
  * ObjectSize/ValueOffset describe the typed storage layout.
  * Returns STATUS_SUCCESS, STATUS_WM_INVALID_PARAMETER, STATUS_WM_INVALID_SIZE,
- * STATUS_WM_IRQL_TOO_HIGH (above DISPATCH_LEVEL), STATUS_WM_POOL_ALLOCATION_FAILED. */
+ * STATUS_WM_IRQL_TOO_HIGH (above DISPATCH_LEVEL), STATUS_WM_POOL_ALLOCATION_FAILED,
+ * STATUS_NOT_SUPPORTED (this build cannot tell threads apart on the running
+ * kernel: compiler.h, WM_THREAD_IDENTITY_FALLBACK). */
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
 NTSTATUS WmpLockCreate(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset,
                        _In_ SIZE_T ValueSize, _In_reads_bytes_opt_(ValueSize) const VOID *Initial,
                        _In_opt_ PWM_VALUE_DESTRUCTOR Destructor, _Outptr_ PWM_LOCK_HEADER *Lock);
 
-/* Initialises a lock in caller storage (no allocation; destroy frees nothing). */
+/* Initialises a lock in caller storage (no allocation; destroy frees nothing).
+ * Returns as WmpLockCreate, less the allocation failure. */
 _IRQL_requires_max_(DISPATCH_LEVEL) _Must_inspect_result_
 NTSTATUS WmpLockInitialize(_In_ PCWM_LOCK_OPS Ops, _Out_writes_bytes_(ObjectSize) PVOID Storage,
                            _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset, _In_ SIZE_T ValueSize,

@@ -30,7 +30,11 @@
  * allocator uses ExAllocatePoolWithTag, and optional lock DDIs (for example
  * ExTryToAcquireFastMutex) report STATUS_NOT_SUPPORTED.
  *
- * IRQL: PASSIVE_LEVEL. Returns STATUS_SUCCESS, or STATUS_WM_IRQL_TOO_HIGH.
+ * IRQL: PASSIVE_LEVEL. Returns STATUS_SUCCESS, STATUS_WM_IRQL_TOO_HIGH, or
+ * STATUS_NOT_SUPPORTED: an x64 build without WM_THREAD_IDENTITY_FALLBACK on a
+ * kernel that does not map gs:[188h] to the current thread (Wine's
+ * ntoskrnl), where every lock initialisation and WmRegistryInitialize
+ * return it too (compiler.h).
  */
 _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS

@@ -166,6 +166,9 @@ typedef const WMP_REGISTRY_TYPE *PCWMP_REGISTRY_TYPE;
  *   STATUS_WM_REGISTRY_EXISTS          a registry exists already (unchanged)
  *   STATUS_WM_POOL_ALLOCATION_FAILED   nothing was created
  *   STATUS_WM_IRQL_TOO_HIGH            above APC_LEVEL
+ *   STATUS_NOT_SUPPORTED               the kernel does not map the current
+ *                                      thread where this build reads it
+ *                                      (compiler.h, WM_THREAD_IDENTITY_FALLBACK)
  *
  * IRQL: <= APC_LEVEL; not changed.
  *

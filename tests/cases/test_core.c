@@ -10,6 +10,8 @@
 #include "wmt_cases.h"
 
 #ifdef WM_HOST_MODEL
+#include <pthread.h> /* a host thread the model does not know */
+
 #include "wmp.h" /* WmpResetRoutineCache: re-resolve after hiding a routine */
 #endif
 
@@ -483,6 +485,10 @@ WMT_TEST_FN(core, thread_identity_per_thread)
 {
     WMT_IDENTITY Identity = { 0 };
 
+    if (!WmpThreadIdentityMapped()) {
+        WMT_SKIP("this build reads gs:[188h] alone, which this kernel does not map: it initialises "
+                 "nothing here (core.thread_identity_unmapped_refused)");
+    }
     Identity.Main = WmpCurrentThreadIdentity();
     WMT_CHECK(Identity.Main != NULL);
     WMT_CHECK(Identity.Main == WmpCurrentThreadIdentity());
@@ -493,6 +499,100 @@ WMT_TEST_FN(core, thread_identity_per_thread)
     WMT_CHECK(Identity.SeenIsCurrent);
     WMT_CHECK(!Identity.MainIsCurrent);
     WMT_CHECK(!WmpIsCurrentThreadIdentity(Identity.Seen));
+}
+
+/* What every initialisation answers in an x64 build without
+ * WM_THREAD_IDENTITY_FALLBACK where gs:[188h] does not map the thread
+ * (compiler.h): such a build cannot tell threads apart there, so it makes
+ * nothing. Recorded here, checked by the caller (the host's unknown thread
+ * must not call the test framework). */
+#if (defined(_M_AMD64) || defined(__x86_64__)) && !WM_THREAD_IDENTITY_FALLBACK
+#define WMT_UNMAPPED_REFUSES 1
+#else
+#define WMT_UNMAPPED_REFUSES 0
+#endif
+
+#if WMT_UNMAPPED_REFUSES
+typedef struct _WMT_UNMAPPED {
+    NTSTATUS Library;
+    NTSTATUS KMutexCreate;
+    NTSTATUS FastInitialize;
+    NTSTATUS SectionInitialize;
+    NTSTATUS SectionCreate;
+    NTSTATUS Registry;
+    BOOLEAN  NothingHandedOut;
+} WMT_UNMAPPED;
+
+static VOID
+WmtInitializeWhereUnmapped(_Out_ WMT_UNMAPPED *Result)
+{
+    WMT_CORE_COUNTER Counter;
+    WMT_CORE_FAST Fast;
+    WMT_CORE_FAST_STORAGE FastStorage;
+    WM_CRITICAL_SECTION Section;
+    PWM_CRITICAL_SECTION Created = &Section;
+
+    Counter.Object = (WMT_CORE_COUNTER_STORAGE *)(PVOID)&FastStorage; /* must come back NULL */
+    Fast.Object = &FastStorage;
+    Result->Library = WmInitializeLibrary();
+    Result->KMutexCreate = WmtCoreCounterCreate(&Counter, NULL, NULL);
+    Result->FastInitialize = WmtCoreFastInitialize(&FastStorage, NULL, NULL, &Fast);
+    Result->SectionInitialize = WmInitializeCriticalSection(&Section, WmCriticalSectionFastMutex);
+    Result->SectionCreate = WmCreateCriticalSection(WmCriticalSectionKMutex, &Created);
+    Result->Registry = WmRegistryInitialize();
+    Result->NothingHandedOut = Counter.Object == NULL && Fast.Object == NULL && Created == NULL;
+}
+
+static VOID
+WmtCheckUnmappedRefused(_In_ const WMT_UNMAPPED *Result)
+{
+    WMT_CHECK_STATUS(Result->Library, STATUS_NOT_SUPPORTED);
+    WMT_CHECK_STATUS(Result->KMutexCreate, STATUS_NOT_SUPPORTED);
+    WMT_CHECK_STATUS(Result->FastInitialize, STATUS_NOT_SUPPORTED);
+    WMT_CHECK_STATUS(Result->SectionInitialize, STATUS_NOT_SUPPORTED);
+    WMT_CHECK_STATUS(Result->SectionCreate, STATUS_NOT_SUPPORTED);
+    WMT_CHECK_STATUS(Result->Registry, STATUS_NOT_SUPPORTED);
+    WMT_CHECK(Result->NothingHandedOut);
+}
+#endif
+
+#if defined(WM_HOST_MODEL) && WMT_UNMAPPED_REFUSES
+static void *
+WmtUnmappedHostThread(void *Context)
+{
+    WmtInitializeWhereUnmapped(Context);
+    return NULL;
+}
+#endif
+
+/* Where the kernel leaves gs:[188h] unmapped: Wine, in the driver built
+ * without the fallback (wmtest_gs_identity.sys); on the host model, a host
+ * thread it does not know, where its KeGetCurrentThread reads NULL too. */
+WMT_TEST_FN(core, thread_identity_unmapped_refused)
+{
+#if WMT_UNMAPPED_REFUSES
+    WMT_UNMAPPED Result = { 0 };
+    LONG Before = WmQueryOutstandingAllocations();
+    BOOLEAN HadRegistry = WmRegistryIsInitialized();
+
+    if (KeGetCurrentThread() == NULL) {
+        WmtInitializeWhereUnmapped(&Result);
+    } else {
+#ifdef WM_HOST_MODEL
+        pthread_t Thread;
+
+        WMT_CHECK(pthread_create(&Thread, NULL, WmtUnmappedHostThread, &Result) == 0);
+        WMT_CHECK(pthread_join(Thread, NULL) == 0);
+#else
+        WMT_SKIP("gs:[188h] maps the current thread on this kernel");
+#endif
+    }
+    WmtCheckUnmappedRefused(&Result);
+    WMT_CHECK_EQ(WmRegistryIsInitialized(), HadRegistry);
+    WMT_CHECK_EQ(WmQueryOutstandingAllocations(), Before);
+#else
+    WMT_SKIP("this build falls back to PsGetCurrentThreadId where gs:[188h] reads NULL, or reads no gs");
+#endif
 }
 
 /* Each kind's traits twice: a constant for the typed layers (lock.h), and
@@ -522,6 +622,7 @@ WMT_SUITE(core) {
     WMT_CASE(core, initialize_library_above_passive_refused, WMT_NEEDS_IRQL),
     WMT_CASE(core, outstanding_allocations_follow_blocks, 0),
     WMT_CASE(core, thread_identity_per_thread, 0),
+    WMT_CASE(core, thread_identity_unmapped_refused, 0),
 #ifdef WM_HOST_MODEL
     WMT_CASE(core, allocations_carry_their_tags, WMT_HOST_ONLY),
     WMT_CASE(core, allocator_without_ex_allocate_pool2, WMT_HOST_ONLY),
