@@ -155,12 +155,10 @@ WmpFullBarrier(VOID)
 #define WMP_WORD_AT_A_TIME static inline __attribute__((always_inline))
 #endif
 #define WMP_NOINLINE __attribute__((noinline))
-#define WMP_UNLIKELY(Condition) __builtin_expect(!!(Condition), 0)
 typedef ULONG64 __attribute__((may_alias)) WMP_ALIASING_WORD;
 #else
 #define WMP_WORD_AT_A_TIME static __forceinline
 #define WMP_NOINLINE __declspec(noinline)
-#define WMP_UNLIKELY(Condition) (Condition)
 typedef ULONG64 WMP_ALIASING_WORD;
 #endif
 

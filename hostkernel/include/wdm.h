@@ -1006,7 +1006,11 @@ typedef struct _HK_KTHREAD_PREFIX {
     BOOLEAN SystemThread;
     KIRQL Irql;                  /* written by the thread itself only */
 } HK_KTHREAD_PREFIX;
-extern __thread PKTHREAD HkCurrentThreadObject;
+/* Local-exec: the model links into executables only, and so each read is
+ * one load at a fixed offset from fs, as gs:[188h] is on Windows (the
+ * default model makes the compiler keep the offset in a register). */
+#define HK_TLS_FIXED_OFFSET __attribute__((tls_model("local-exec")))
+extern __thread PKTHREAD HkCurrentThreadObject HK_TLS_FIXED_OFFSET;
 /* Makes the calling host thread (one pthread_create made) known to the
  * model, for the life of the process; idempotent. */
 PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__returns_nonnull__));

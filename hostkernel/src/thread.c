@@ -38,7 +38,7 @@ struct _EPROCESS {
 };
 static struct _EPROCESS HkpSystemProcess;
 
-__thread PKTHREAD HkCurrentThreadObject;
+__thread PKTHREAD HkCurrentThreadObject HK_TLS_FIXED_OFFSET;
 static LONG volatile HkpNextThreadId = 0x100;
 
 /* Threads the model adopted (not made by PsCreateSystemThread); kept for the

@@ -165,6 +165,14 @@
 #define WM_WARN_UNUSED
 #endif
 
+/* Branch layout hint for the lock fast path: the unlikely side goes out of
+ * line, so the common path falls through (no taken jump, no moved block). */
+#if defined(__GNUC__) || defined(__clang__)
+#define WMP_UNLIKELY(Cond) __builtin_expect(!!(Cond), 0)
+#else
+#define WMP_UNLIKELY(Cond) (Cond)
+#endif
+
 #define WM_ALIGNOF(T) _Alignof(T)
 #define WM_STATIC_ASSERT(Cond, Msg) _Static_assert(Cond, Msg)
 

@@ -365,7 +365,9 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
     }
     Thread = WmpCurrentThreadIdentity();
     Owner = WmpLoadPointerRelaxed(&Lock->Owner);
-    if (Owner != WMP_OWNER_FREE) {
+    /* A lock someone holds costs a wait anyway; a free one is the case to
+     * lay out straight. */
+    if (WMP_UNLIKELY(Owner != WMP_OWNER_FREE)) {
         if ((Traits & WMP_KIND_OPS_CHECKED) == 0 && Owner == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
