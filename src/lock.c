@@ -51,6 +51,22 @@ WmpCheckLayout(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T Value
     return STATUS_SUCCESS;
 }
 
+/* The checks Create and Initialize share, in this order: the thread identity
+ * first (compiler.h: nothing else may touch per-thread state before it),
+ * then IRQL, then the layout. */
+static NTSTATUS
+WmpCheckSetUp(_In_ PCWM_LOCK_OPS Ops, _In_ SIZE_T ObjectSize, _In_ SIZE_T ValueOffset,
+              _In_ SIZE_T ValueSize)
+{
+    if (!WmpThreadIdentityMapped()) {
+        return STATUS_NOT_SUPPORTED;
+    }
+    if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
+        return STATUS_WM_IRQL_TOO_HIGH;
+    }
+    return WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
+}
+
 /* Where each lock's acquisition count starts: every initialisation takes
  * the next 2^16, with its kind's parity (lock.h, WMP_GENERATION_PARITY).
  * Caller storage initialised again after a teardown would otherwise count
@@ -95,13 +111,7 @@ WmpLockCreate(PCWM_LOCK_OPS Ops, SIZE_T ObjectSize, SIZE_T ValueOffset, SIZE_T V
     if (Ops == NULL) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    if (!WmpThreadIdentityMapped()) {
-        return STATUS_NOT_SUPPORTED;
-    }
-    if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
-    Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
+    Status = WmpCheckSetUp(Ops, ObjectSize, ValueOffset, ValueSize);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }
@@ -130,13 +140,7 @@ WmpLockInitialize(PCWM_LOCK_OPS Ops, PVOID Storage, SIZE_T ObjectSize, SIZE_T Va
     if (((ULONG_PTR)Storage & (sizeof(PVOID) - 1)) != 0) {
         return STATUS_WM_INVALID_PARAMETER;
     }
-    if (!WmpThreadIdentityMapped()) {
-        return STATUS_NOT_SUPPORTED;
-    }
-    if (KeGetCurrentIrql() > WmpSetupMaxIrql(Ops)) {
-        return STATUS_WM_IRQL_TOO_HIGH;
-    }
-    Status = WmpCheckLayout(Ops, ObjectSize, ValueOffset, ValueSize);
+    Status = WmpCheckSetUp(Ops, ObjectSize, ValueOffset, ValueSize);
     if (!NT_SUCCESS(Status)) {
         return Status;
     }

@@ -56,24 +56,25 @@ for tc in mingw64-gcc mingw32-gcc mingw64-clang; do
     -DWM_THREAD_IDENTITY_FALLBACK=ON
 done
 
+# wine_step NAME BUILD_DIR DRIVER SERVICE SECONDS: runs DRIVER.sys from
+# BUILD_DIR under Wine as service SERVICE (a missing driver is a failure).
+wine_step() {
+  local name=$1 dir=$2 driver=$3 service=$4 seconds=$5 sys
+  sys=$(find "$dir" -name "$driver.sys" | head -n 1)
+  if [ -n "$sys" ]; then
+    step "$name" python3 "$root/tests/driver/run-wine.py" "$sys" "$build/logs/$name.raw.log" \
+      "$service" "$seconds" --prefix "$build/wineprefix"
+  else
+    step "$name" bash -c "echo 'no $driver.sys was built in $dir'; exit 1"
+  fi
+}
+
 if [ -f "$root/tests/driver/run-wine.py" ]; then
   for tc in mingw64-gcc mingw64-clang; do
-    sys=$(find "$build/cross-$tc" -name 'wmtest.sys' | head -n 1)
-    if [ -n "$sys" ]; then
-      step "wine-$tc" python3 "$root/tests/driver/run-wine.py" "$sys" "$build/logs/wine-$tc.raw.log" \
-        "wmtest_${tc//-/_}" 600 --prefix "$build/wineprefix"
-    else
-      step "wine-$tc" bash -c "echo 'no wmtest.sys was built for $tc'; exit 1"
-    fi
+    wine_step "wine-$tc" "$build/cross-$tc" wmtest "wmtest_${tc//-/_}" 600
   done
   # A build as Windows drivers get it, where gs:[188h] reads NULL: refuses.
-  sys=$(find "$build/cross-mingw64-gcc" -name 'wmtest_gs_identity.sys' | head -n 1)
-  if [ -n "$sys" ]; then
-    step wine-gs-identity python3 "$root/tests/driver/run-wine.py" "$sys" "$build/logs/wine-gs-identity.raw.log" \
-      wmtest_gs_identity 300 --prefix "$build/wineprefix"
-  else
-    step wine-gs-identity bash -c "echo 'no wmtest_gs_identity.sys was built'; exit 1"
-  fi
+  wine_step wine-gs-identity "$build/cross-mingw64-gcc" wmtest_gs_identity wmtest_gs_identity 300
 fi
 
 # The harness's own failure modes (hang, crash, leak, missing DDI, ...).
