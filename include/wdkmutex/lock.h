@@ -153,7 +153,7 @@ struct _WM_GUARD {
      * compiler sees the token still matches. This form takes no address, so
      * the compiler may keep a guard that lives between one lock and unlock
      * in registers. Recursive kinds compare it with the lock's Newest, and
-     * the guard keeps the token its acquisition hid (KindData.Hidden), which
+     * the guard keeps the token its acquisition hid (KindData.Recursive), which
      * its release makes the newest again: nested acquisitions are released
      * newest first (an older guard is refused until then, and releases after
      * it). Shared guards, several of which are live at once and may end in
@@ -177,8 +177,13 @@ struct _WM_GUARD {
     union {
         KLOCK_QUEUE_HANDLE Queue;        /* QueuedSpinLock                        */
         PWM_READER_SLOT    Reader;       /* shared guards: the reader slot        */
-        ULONG              Hidden;       /* recursive kinds: the lock's Newest
-                                            before this acquisition (0: none)     */
+        struct {                         /* recursive kinds: what this
+                                            acquisition hid, restored at its
+                                            release                               */
+            ULONG          Hidden;       /* the lock's Newest (0: none)           */
+            PVOID          Owner;        /* the lock's Owner: WMP_OWNER_FREE, or
+                                            the thread itself when nested         */
+        } Recursive;
         ULONG_PTR          Words[3];
     } KindData;
 };
@@ -364,6 +369,17 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
         return WmpLockGuardFail(Guard, Mode, STATUS_WM_INVALID_PARAMETER);
     }
     Thread = WmpCurrentThreadIdentity();
+    if ((Traits & (WMP_KIND_RECURSIVE | WMP_KIND_SHARED)) == WMP_KIND_RECURSIVE) {
+        /* Nothing about the owner to refuse: only never-initialised and
+         * torn-down storage, which have a NULL Ops, a field that does not
+         * change while the lock lives (so one compare with memory). */
+        if ((Traits & WMP_KIND_OPS_CHECKED) == 0 && Lock->Ops == NULL) {
+            return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
+        }
+        Guard->Mode = Mode;
+        Guard->Thread = Thread;
+        return STATUS_SUCCESS;
+    }
     Owner = WmpLoadPointerRelaxed(&Lock->Owner);
     /* A lock someone holds costs a wait anyway; a free one is the case to
      * lay out straight. */
@@ -413,11 +429,14 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         WmpInterlockedAddPointer(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
         Guard->Token = ++Guard->KindData.Reader->Sequence;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
-        /* A nested acquisition stores the same owner again. */
+        /* A nested acquisition stores the same owner again. Owner is
+         * WMP_OWNER_FREE here unless this thread holds the lock already
+         * (every release restores what its acquisition found). */
         ULONG Token = Lock->Generation += 2;
 
+        Guard->KindData.Recursive.Owner = WmpLoadPointerRelaxed(&Lock->Owner);
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
-        Guard->KindData.Hidden = Lock->Newest;
+        Guard->KindData.Recursive.Hidden = Lock->Newest;
         Lock->Newest = Token;
         Guard->Token = Token;
     } else {
@@ -498,13 +517,10 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
     } else {
-        /* The acquisition this one hid is the newest again; none: free. */
-        ULONG Hidden = Guard->KindData.Hidden;
-
-        Lock->Newest = Hidden;
-        if (Hidden == 0) {
-            WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
-        }
+        /* The acquisition this one hid is the newest again, and the owner
+         * what it found (free after the outermost): two stores, no test. */
+        Lock->Newest = Guard->KindData.Recursive.Hidden;
+        WmpStorePointerRelaxed(&Lock->Owner, Guard->KindData.Recursive.Owner);
     }
 }
 
