@@ -65,7 +65,13 @@ static KSPIN_LOCK WmbRawSpinLock;
 static KSPIN_LOCK WmbRawQueuedSpinLock;
 static EX_PUSH_LOCK WmbRawPushLock;
 static ERESOURCE WmbRawResource;
-static ULONG volatile WmbRawValue;
+/* The raw loops' value (the section loops use it too). Like the library's
+ * value, which sits in storage whose address the kernel calls receive, it
+ * must stay in memory across those calls, so the increment is one memory
+ * add in both loops: external linkage does that (the calls could reach it).
+ * Not volatile: a volatile increment is a load, an add and a store, which
+ * would charge the raw loops two instructions the library's do not pay. */
+ULONG WmbRawValue;
 
 /* The library's locks, in caller storage like the raw objects (globals),
  * reached through PrefixFromStorage as a driver reaches its own. */
