@@ -275,6 +275,18 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #define WmpLoadPointerRelaxed(P)     (*(PVOID volatile *)(P))
 #define WmpStorePointerRelaxed(P, V) ((VOID)(*(PVOID volatile *)(P) = (V)))
 #endif
+/* A read of a pointer another thread may be writing, whose outcome no
+ * stale, repeated or merged read can change: the acquisition's first look at
+ * Owner, which only goes further when Owner is not WMP_OWNER_FREE and then
+ * compares it with values that cannot change under the reader (its own
+ * identity, which only it stores or clears; NULL, which only teardown
+ * stores). Unmarked, so a compiler may compare it in memory (volatile
+ * forbids that to GCC). Marked under ThreadSanitizer, like the rest. */
+#if defined(WMP_TSAN)
+#define WmpPeekPointer(P)            __atomic_load_n((P), __ATOMIC_RELAXED)
+#else
+#define WmpPeekPointer(P)            (*(P))
+#endif
 /* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
  * with MSVC a volatile load, acquire under /volatile:ms, which the library's
  * own sources require (wmp.h). The one use in a public header, lock.h's
