@@ -166,9 +166,11 @@ WmEnterCriticalSection(
         Guard->Base.Tag = (UCHAR)WmCriticalSectionFastMutex;
         return Status;
     }
-    if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                     WMP_KIND_TRAITS_WM_KMUTEX | WMP_KIND_OPS_CHECKED);
+    /* A section is initialised as one of the two kinds, so any other Ops
+     * is the KMUTEX's or NULL (never initialised or deleted), which the
+     * KMutex's own check refuses (lock.h). */
+    if (Lock != NULL) {
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
@@ -177,8 +179,8 @@ WmEnterCriticalSection(
         Guard->Base.Tag = (UCHAR)WmCriticalSectionKMutex;
         return Status;
     }
-    /* NULL, never initialised or deleted (Ops NULL). Failed inline: no call
-     * takes the guard's address, so an armed guard may live in registers. */
+    /* NULL. Failed inline: no call takes the guard's address, so an armed
+     * guard may live in registers. */
     return WmpLockGuardFail(&Guard->Base, WMP_GUARD_EXCLUSIVE, STATUS_WM_NOT_INITIALIZED);
 }
 

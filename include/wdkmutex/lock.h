@@ -434,8 +434,13 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         /* A nested acquisition stores the same owner again. Owner is
          * WMP_OWNER_FREE here unless this thread holds the lock already
          * (every release restores what its acquisition found). */
-        ULONG Token = Lock->Generation += 2;
+        ULONG Token;
 
+        /* A memory add and a read back: one instruction less than a load,
+         * an add and a store (the value is read through a volatile access
+         * so the compiler does not turn it back into those). */
+        Lock->Generation += 2;
+        Token = *(ULONG volatile *)&Lock->Generation;
         Guard->KindData.Recursive.Owner = WmpLoadPointerRelaxed(&Lock->Owner);
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
         Guard->KindData.Recursive.Hidden = Lock->Newest;
@@ -444,6 +449,12 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
     } else {
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
         Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : (Lock->Generation += 2);
+    }
+    if (WMP_TOKEN_IS_ADDRESS(Traits)) {
+        /* Such a guard is in memory, and the kernel's acquire, which saw
+         * its address, might have changed it as far as the compiler knows:
+         * stored again, the mode the release dispatches on is known there. */
+        Guard->Mode = Mode;
     }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
