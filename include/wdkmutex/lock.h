@@ -450,12 +450,6 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
         Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : (Lock->Generation += 2);
     }
-    if (WMP_TOKEN_IS_ADDRESS(Traits)) {
-        /* Such a guard is in memory, and the kernel's acquire, which saw
-         * its address, might have changed it as far as the compiler knows:
-         * stored again, the mode the release dispatches on is known there. */
-        Guard->Mode = Mode;
-    }
     Guard->Lock = Lock;
     Guard->Status = STATUS_SUCCESS;
     return STATUS_SUCCESS;
