@@ -991,26 +991,23 @@ HK_INLINE VOID WriteULongPtrRelease(_Out_ _Interlocked_operand_ ULONG_PTR volati
 /* On x64 Windows the current thread and the IRQL are inline reads, one
  * instruction each (gs:[188h], cr8), and library code may call them on every
  * lock. The model matches that: the calling thread's KTHREAD is a
- * thread-local pointer, read with one load, and its IRQL sits at a fixed
- * place in it. Every thread that calls the model is one the model knows, as
+ * thread-local pointer and its IRQL a thread-local byte, each read with
+ * one load. Every thread that calls the model is one the model knows, as
  * every thread that runs kernel code is the kernel's: the process's first
  * thread (adopted before main), threads from PsCreateSystemThread, and host
  * threads that call HkAdoptCurrentThread first. Anywhere else
  * KeGetCurrentThread returns NULL (what gs:[188h] reads under Wine), the
  * model's exported routines stop the process with a message, and the inline
- * KeGetCurrentIrql faults on the NULL thread. */
-typedef struct _HK_KTHREAD_PREFIX {
-    DISPATCHER_HEADER Header;
-    ULONG Magic;
-    LONG volatile RefCount;
-    BOOLEAN SystemThread;
-    KIRQL Irql;                  /* written by the thread itself only */
-} HK_KTHREAD_PREFIX;
+ * KeGetCurrentIrql reads PASSIVE_LEVEL. */
 /* Local-exec: the model links into executables only, and so each read is
  * one load at a fixed offset from fs, as gs:[188h] is on Windows (the
  * default model makes the compiler keep the offset in a register). */
 #define HK_TLS_FIXED_OFFSET __attribute__((tls_model("local-exec")))
 extern __thread PKTHREAD HkCurrentThreadObject HK_TLS_FIXED_OFFSET;
+/* The calling thread's IRQL, kept beside it in its KTHREAD (which the model
+ * reads): a thread-local of its own, as cr8 is a register of its own, so
+ * reading it does not need the thread pointer. */
+extern __thread KIRQL HkCurrentIrql HK_TLS_FIXED_OFFSET;
 /* Makes the calling host thread (one pthread_create made) known to the
  * model, for the life of the process; idempotent. */
 PKTHREAD HkAdoptCurrentThread(VOID) __attribute__((__returns_nonnull__));
@@ -1024,7 +1021,7 @@ KeGetCurrentThread(VOID)
 HK_INLINE __attribute__((__always_inline__)) KIRQL
 KeGetCurrentIrql(VOID)
 {
-    return ((const HK_KTHREAD_PREFIX *)(const void *)KeGetCurrentThread())->Irql;
+    return HkCurrentIrql;
 }
 
 _IRQL_raises_(NewIrql) _IRQL_saves_

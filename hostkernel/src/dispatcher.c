@@ -188,7 +188,7 @@ HkpConsumeWaitNext(PKTHREAD Thread)
 {
     if (Thread->WaitNext) {
         Thread->WaitNext = FALSE;
-        Thread->Irql = Thread->WaitIrql;
+        HkpSetIrql(Thread, Thread->WaitIrql);
     }
 }
 

@@ -140,6 +140,16 @@ VOID HkpRaiseIrql(PKTHREAD Thread, KIRQL NewIrql);       /* internal: no checks 
 PVOID HkpPagedAllocate(SIZE_T Size);
 VOID HkpPagedFree(PVOID Address, SIZE_T Size);
 VOID HkpPagedTrim(VOID);
+/* Sets Thread's IRQL (only a thread changes its own: wdm.h's thread-local
+ * copy is the running thread's). */
+static inline VOID
+HkpSetIrql(PKTHREAD Thread, KIRQL NewIrql)
+{
+    Thread->Irql = NewIrql;
+    if (Thread == HkCurrentThreadObject) {
+        HkCurrentIrql = NewIrql;
+    }
+}
 /* Sets Thread's IRQL to NewIrql >= its current one, trimming paged pool
  * when that crosses into DISPATCH_LEVEL. */
 static inline VOID
@@ -147,7 +157,7 @@ HkpSetRaisedIrql(PKTHREAD Thread, KIRQL NewIrql)
 {
     KIRQL OldIrql = Thread->Irql;
 
-    Thread->Irql = NewIrql;
+    HkpSetIrql(Thread, NewIrql);
     if (NewIrql >= DISPATCH_LEVEL && OldIrql < DISPATCH_LEVEL) {
         HkpPagedTrim();
     }

@@ -39,6 +39,7 @@ struct _EPROCESS {
 static struct _EPROCESS HkpSystemProcess;
 
 __thread PKTHREAD HkCurrentThreadObject HK_TLS_FIXED_OFFSET;
+__thread KIRQL HkCurrentIrql HK_TLS_FIXED_OFFSET;
 static LONG volatile HkpNextThreadId = 0x100;
 
 /* Threads the model adopted (not made by PsCreateSystemThread); kept for the
@@ -66,8 +67,6 @@ HkpAllocateThread(BOOLEAN SystemThread)
     return Thread;
 }
 
-/* KeGetCurrentIrql (wdm.h) reads Irql through the public prefix. */
-C_ASSERT(offsetof(struct _KTHREAD, Irql) == offsetof(HK_KTHREAD_PREFIX, Irql));
 
 PKTHREAD
 HkAdoptCurrentThread(VOID)
@@ -87,6 +86,7 @@ HkAdoptCurrentThread(VOID)
     HkpAdopted = Thread;
     pthread_mutex_unlock(&HkpAdoptedLock);
     HkCurrentThreadObject = Thread;
+    HkCurrentIrql = Thread->Irql;
     return Thread;
 }
 
@@ -194,7 +194,7 @@ HkpLowerIrqlChecked(PKTHREAD Thread, KIRQL NewIrql)
         LONG Top = HkpSpinRecordCount(Thread);
         KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)Thread->SpinLocks[Top - 1].Lock, 0, 0, 0);
     }
-    Thread->Irql = NewIrql;
+    HkpSetIrql(Thread, NewIrql);
 }
 
 KIRQL FASTCALL
@@ -523,6 +523,7 @@ HkpThreadMain(void *Argument)
     PKTHREAD Thread = (PKTHREAD)Argument;
 
     HkCurrentThreadObject = Thread;
+    HkCurrentIrql = Thread->Irql;
     if (setjmp(Thread->ExitJump) == 0) {
         Thread->StartRoutine(Thread->StartContext);
     }
@@ -537,6 +538,7 @@ HkpThreadMain(void *Argument)
     HkpUnlock();
 
     HkCurrentThreadObject = NULL;
+    HkCurrentIrql = PASSIVE_LEVEL;
     (VOID)HkpDereferenceThread(Thread); /* the running thread's own reference */
     return NULL;
 }
@@ -632,7 +634,7 @@ KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEG
     if (Thread->WaitNext) {
         /* §4: the wait that follows KeReleaseMutex(..., TRUE) restores IRQL. */
         Thread->WaitNext = FALSE;
-        Thread->Irql = Thread->WaitIrql;
+        HkpSetIrql(Thread, Thread->WaitIrql);
     }
     /* §18 IrqlKeApcLte1: KeDelayExecutionThread at IRQL <= APC_LEVEL. */
     if (Thread->Irql > APC_LEVEL) {
@@ -698,7 +700,7 @@ HkResetCurrentThread(VOID)
     }
     Thread->OwnedMutexes = 0;
     HkpUnlock();
-    Thread->Irql = PASSIVE_LEVEL;
+    HkpSetIrql(Thread, PASSIVE_LEVEL);
     Thread->WaitNext = FALSE;
     Thread->KernelApcDisable = 0;
     Thread->SpecialApcDisable = 0;
