@@ -67,7 +67,6 @@ HkpAllocateThread(BOOLEAN SystemThread)
     return Thread;
 }
 
-
 PKTHREAD
 HkAdoptCurrentThread(VOID)
 {
