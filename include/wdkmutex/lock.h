@@ -303,7 +303,9 @@ WmpKindTraitsOfOps(_In_ PCWM_LOCK_OPS Ops)
  * are multiples of 4). Zeroed storage that was never initialised, and storage
  * that was torn down (destroy, into-inner, into-pool), have a NULL Owner, so
  * the acquisition fast path, which only looks further when Owner is not
- * WMP_OWNER_FREE, refuses both for the price of the test it makes anyway. */
+ * WMP_OWNER_FREE, refuses both for the price of the test it makes anyway
+ * (a recursive kind, which has no owner to refuse, tests its NULL Ops
+ * instead). */
 #define WMP_OWNER_FREE ((PVOID)(ULONG_PTR)1)
 
 /* Owner while shared guards are armed: WMP_OWNER_FREE plus this much for each
@@ -346,9 +348,10 @@ WmpLockGuardFail(_Out_ PWM_GUARD Guard, _In_ UCHAR Mode, _In_ NTSTATUS Status)
  * the owner record and kinds that record readers). Returns STATUS_SUCCESS to
  * go on to the kind's acquire; otherwise Guard is disarmed with the status.
  * Traits: the kind's WMP_KIND_* bits, or WMP_KIND_TRAITS_FROM_OPS.
- * An unowned lock costs one load and one test here: a held, recursive,
- * never initialised or torn-down lock all have an Owner other than
- * WMP_OWNER_FREE and are told apart only then.
+ * An unowned lock costs one compare with memory here: a held, never
+ * initialised or torn-down lock all have an Owner other than WMP_OWNER_FREE
+ * and are told apart only then. A recursive kind (no owner to refuse)
+ * compares its Ops with NULL instead.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GUARD Guard, _In_ LONG Traits)
