@@ -379,15 +379,12 @@ WmpLockAcquireBegin(_In_opt_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Out_ PWM_GU
         if ((Traits & WMP_KIND_OPS_CHECKED) == 0 && Lock->Ops == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
         }
-        Guard->Mode = Mode;
-        Guard->Thread = Thread;
-        return STATUS_SUCCESS;
-    }
-    /* A lock someone holds costs a wait anyway; a free one is the case to
-     * lay out straight: one compare with memory (compiler.h, WmpPeekPointer),
-     * and a second read only when it is not free. Owner may have changed in
-     * between, but not to or from what the tests below refuse. */
-    if (WMP_UNLIKELY(WmpPeekPointer(&Lock->Owner) != WMP_OWNER_FREE)) {
+    } else if (WMP_UNLIKELY(WmpPeekPointer(&Lock->Owner) != WMP_OWNER_FREE)) {
+        /* A lock someone holds costs a wait anyway; a free one is the case
+         * to lay out straight: one compare with memory (compiler.h,
+         * WmpPeekPointer), and a second read only when it is not free. Owner
+         * may have changed in between, but not to or from what the tests
+         * below refuse. */
         Owner = WmpLoadPointerRelaxed(&Lock->Owner);
         if ((Traits & WMP_KIND_OPS_CHECKED) == 0 && Owner == NULL) {
             return WmpLockGuardFail(Guard, Mode, STATUS_WM_NOT_INITIALIZED);
