@@ -282,10 +282,18 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
  * identity, which only it stores or clears; NULL, which only teardown
  * stores). Unmarked, so a compiler may compare it in memory (volatile
  * forbids that to GCC). Marked under ThreadSanitizer, like the rest. */
+/* Its writing side: the holder's own record of itself in a field other
+ * threads only Peek at (or read to advise, never to decide: teardown's
+ * "held?"). Unmarked, so the holder's later Peek of its own record is
+ * answered from the store (a lock and unlock with nothing opaque between
+ * compare nothing in memory); a compiler may merge it with a later store
+ * only where no code between could look. An aligned word: never torn. */
 #if defined(WMP_TSAN)
 #define WmpPeekPointer(P)            __atomic_load_n((P), __ATOMIC_RELAXED)
+#define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
 #else
 #define WmpPeekPointer(P)            (*(P))
+#define WmpPokePointer(P, V)         ((VOID)(*(P) = (V)))
 #endif
 /* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
  * with MSVC a volatile load, acquire under /volatile:ms, which the library's

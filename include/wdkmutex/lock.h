@@ -442,12 +442,12 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         Lock->Generation += 2;
         Token = *(ULONG volatile *)&Lock->Generation;
         Guard->KindData.Recursive.Owner = WmpLoadPointerRelaxed(&Lock->Owner);
-        WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+        WmpPokePointer(&Lock->Owner, Guard->Thread);
         Guard->KindData.Recursive.Hidden = Lock->Newest;
         Lock->Newest = Token;
         Guard->Token = Token;
     } else {
-        WmpStorePointerRelaxed(&Lock->Owner, Guard->Thread);
+        WmpPokePointer(&Lock->Owner, Guard->Thread);
         Guard->Token = WMP_TOKEN_IS_ADDRESS(Traits) ? (ULONG_PTR)Guard : (Lock->Generation += 2);
     }
     Guard->Lock = Lock;
@@ -482,7 +482,7 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
      * Thread then need not be kept from lock to unlock. */
     if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED
                                         ? WmpLoadPointerRelaxed(&Guard->KindData.Reader->Thread)
-                                        : WmpLoadPointerRelaxed(&Lock->Owner))) {
+                                        : WmpPeekPointer(&Lock->Owner))) {
         return STATUS_WM_NOT_OWNER;
     }
     if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
