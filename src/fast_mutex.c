@@ -42,7 +42,6 @@ WmpFastMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeou
         return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 

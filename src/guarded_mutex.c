@@ -100,7 +100,6 @@ WmpGuardedMutexAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Tim
         return Try ? STATUS_WM_LOCK_BUSY : STATUS_TIMEOUT;
     }
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 

@@ -57,7 +57,7 @@ WmpKMutexCheckReleaseIrql(_In_ PWM_GUARD Guard)
     }
     /* KeReleaseMutex raises STATUS_MUTANT_NOT_OWNED when a mutex acquired at
      * DISPATCH_LEVEL is released below it, or the reverse. */
-    if ((Irql == DISPATCH_LEVEL) != (Guard->AcquireIrql == DISPATCH_LEVEL)) {
+    if ((Irql == DISPATCH_LEVEL) != (Guard->OldIrql == DISPATCH_LEVEL)) {
         return STATUS_WM_IRQL_MISMATCH;
     }
     return STATUS_SUCCESS;

@@ -7,6 +7,12 @@
  */
 #include "wmp.h"
 
+/* The guard's words hold the kernel's queue handle (lock.h, WmpGuardQueue). */
+WM_STATIC_ASSERT(sizeof(KLOCK_QUEUE_HANDLE) <= WMP_QUEUE_HANDLE_WORDS * sizeof(ULONG_PTR),
+                 "the queue handle fits the guard's words");
+WM_STATIC_ASSERT(_Alignof(KLOCK_QUEUE_HANDLE) <= _Alignof(ULONG_PTR),
+                 "the guard's words are aligned for the queue handle");
+
 #define WMP_SPIN_LOCK(Lock)        (&CONTAINING_RECORD((Lock), WM_SPIN_LOCK, Header)->SpinLock)
 #define WMP_QUEUED_SPIN_LOCK(Lock) (&CONTAINING_RECORD((Lock), WM_QUEUED_SPIN_LOCK, Header)->SpinLock)
 
@@ -107,7 +113,6 @@ WmpSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout
         }
     }
     Guard->OldIrql = OldIrql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 
@@ -155,9 +160,8 @@ WmpQueuedSpinLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER T
     if (Timeout != NULL) {
         return STATUS_NOT_SUPPORTED;
     }
-    KeAcquireInStackQueuedSpinLockAtDpcLevel(WMP_QUEUED_SPIN_LOCK(Lock), &Guard->KindData.Queue);
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(WMP_QUEUED_SPIN_LOCK(Lock), WmpGuardQueue(Guard));
     Guard->OldIrql = DISPATCH_LEVEL;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 

@@ -282,18 +282,23 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
  * identity, which only it stores or clears; NULL, which only teardown
  * stores). Unmarked, so a compiler may compare it in memory (volatile
  * forbids that to GCC). Marked under ThreadSanitizer, like the rest. */
-/* Its writing side: the holder's own record of itself in a field other
- * threads only Peek at (or read to advise, never to decide: teardown's
- * "held?"). Unmarked, so the holder's later Peek of its own record is
- * answered from the store (a lock and unlock with nothing opaque between
- * compare nothing in memory); a compiler may merge it with a later store
- * only where no code between could look. An aligned word: never torn. */
+/* Its writing side: the holder's record of itself in a field other threads
+ * only Peek at, or read to refuse teardown of a held lock. Unmarked, so the
+ * holder's own later Peek is answered from the store (a lock and unlock
+ * with nothing opaque between compare nothing in memory). The empty asm
+ * reads the field, so the store is always made, where other threads can
+ * see it, even when the same thread stores again before reading it; it
+ * writes nothing, so the value still carries over. An aligned word: never
+ * torn. Elsewhere a volatile store. */
 #if defined(WMP_TSAN)
 #define WmpPeekPointer(P)            __atomic_load_n((P), __ATOMIC_RELAXED)
 #define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
+#elif defined(__GNUC__) || defined(__clang__)
+#define WmpPeekPointer(P)            (*(P))
+#define WmpPokePointer(P, V)         do { *(P) = (V); __asm__("" : : "m"(*(P))); } while (0)
 #else
 #define WmpPeekPointer(P)            (*(P))
-#define WmpPokePointer(P, V)         ((VOID)(*(P) = (V)))
+#define WmpPokePointer(P, V)         (*(PVOID volatile *)(P) = (V))
 #endif
 /* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
  * with MSVC a volatile load, acquire under /volatile:ms, which the library's

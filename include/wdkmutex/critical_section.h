@@ -154,29 +154,31 @@ WmEnterCriticalSection(
         return STATUS_WM_INVALID_PARAMETER;
     }
     /* Inline, with the core's steps and the kind known (see lock.h), as the
-     * typed layers have it: a section costs what a typed lock costs. */
-    if (Lock != NULL && Lock->Ops == &WmFastMutexOps) {
+     * typed layers have it: a section costs what a typed lock costs. The
+     * KMUTEX section's kind compare is the Ops check that lock makes anyway
+     * (its Ops is the KMUTEX's, so not NULL). Everything else goes the
+     * FAST_MUTEX way: a FAST_MUTEX section, and never-initialised or deleted
+     * storage of either kind, whose NULL Owner that kind's owner check
+     * refuses (lock.h). */
+    if (Lock != NULL && Lock->Ops == &WmKMutexOps) {
         Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                     WMP_KIND_TRAITS_WM_FAST_MUTEX | WMP_KIND_OPS_CHECKED);
-        if (Status != STATUS_SUCCESS) {
-            return Status;
-        }
-        Status = WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
-                                   WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
-        Guard->Base.Tag = (UCHAR)WmCriticalSectionFastMutex;
-        return Status;
-    }
-    /* A section is initialised as one of the two kinds, so any other Ops
-     * is the KMUTEX's or NULL (never initialised or deleted), which the
-     * KMutex's own check refuses (lock.h). */
-    if (Lock != NULL) {
-        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_KMUTEX);
+                                     WMP_KIND_TRAITS_WM_KMUTEX | WMP_KIND_OPS_CHECKED);
         if (Status != STATUS_SUCCESS) {
             return Status;
         }
         Status = WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
                                    WmpKindAcquire_WM_KMUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_KMUTEX);
         Guard->Base.Tag = (UCHAR)WmCriticalSectionKMutex;
+        return Status;
+    }
+    if (Lock != NULL) {
+        Status = WmpLockAcquireBegin(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base, WMP_KIND_TRAITS_WM_FAST_MUTEX);
+        if (Status != STATUS_SUCCESS) {
+            return Status;
+        }
+        Status = WmpLockAcquireEnd(Lock, WMP_GUARD_EXCLUSIVE, &Guard->Base,
+                                   WmpKindAcquire_WM_FAST_MUTEX(Lock, &Guard->Base), WMP_KIND_TRAITS_WM_FAST_MUTEX);
+        Guard->Base.Tag = (UCHAR)WmCriticalSectionFastMutex;
         return Status;
     }
     /* NULL. Failed inline: no call takes the guard's address, so an armed

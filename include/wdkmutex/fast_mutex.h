@@ -56,7 +56,6 @@ WmpKindAcquire_WM_FAST_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Gua
      * nothing across it. Raises to APC_LEVEL; the kernel keeps the old IRQL
      * in the mutex. */
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     ExAcquireFastMutex(&CONTAINING_RECORD(Lock, WM_FAST_MUTEX, Header)->Mutex);
     return STATUS_SUCCESS;
 }

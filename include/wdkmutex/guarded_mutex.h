@@ -109,7 +109,6 @@ WmpKindAcquire_WM_GUARDED_MUTEX(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD 
     /* Enters a guarded region; the IRQL is unchanged. */
     Mutex->AcquireRoutine(&Mutex->Mutex.Guarded);
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 

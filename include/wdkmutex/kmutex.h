@@ -88,7 +88,6 @@ WmpKMutexWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ KIRQL 
     /* Filled before the wait: a guard kept in memory then keeps nothing
      * across the call; a failed wait disarms the guard anyway. */
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     return KeWaitForSingleObject(&CONTAINING_RECORD(Lock, WM_KMUTEX, Header)->Mutex, Executive, KernelMode,
                                  FALSE, Timeout);
 }

@@ -205,7 +205,6 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     /* Filled before the kernel calls, so a guard in memory keeps nothing
      * across them; a failure disarms it. */
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     /* Both kernel objects require normal kernel APCs off from acquire to
      * release (a suspended holder would block everyone). */
     KeEnterCriticalRegion();

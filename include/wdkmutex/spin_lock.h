@@ -125,7 +125,6 @@ WmpKindAcquire_WM_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guar
      * a local: a guard whose address no call sees can stay in registers). */
     KeAcquireSpinLock(&CONTAINING_RECORD(Lock, WM_SPIN_LOCK, Header)->SpinLock, &OldIrql);
     Guard->OldIrql = OldIrql;
-    Guard->AcquireIrql = Irql;
     return STATUS_SUCCESS;
 }
 
@@ -161,9 +160,8 @@ WmpKindAcquire_WM_QUEUED_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUA
      * between), so the guard takes it from the register, before the call:
      * the guard is in memory anyway, and nothing is kept across the call. */
     Guard->OldIrql = Irql;
-    Guard->AcquireIrql = Irql;
     KeAcquireInStackQueuedSpinLock(&CONTAINING_RECORD(Lock, WM_QUEUED_SPIN_LOCK, Header)->SpinLock,
-                                   &Guard->KindData.Queue);
+                                   WmpGuardQueue(Guard));
     return STATUS_SUCCESS;
 }
 
@@ -173,9 +171,9 @@ WmpKindRelease_WM_QUEUED_SPIN_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD 
     UNREFERENCED_PARAMETER(Lock);
     /* The handle, not the lock, says what to release. */
     if ((Guard->Mode & WMP_GUARD_AT_DPC_LEVEL) != 0) {
-        KeReleaseInStackQueuedSpinLockFromDpcLevel(&Guard->KindData.Queue);
+        KeReleaseInStackQueuedSpinLockFromDpcLevel(WmpGuardQueue(Guard));
     } else {
-        KeReleaseInStackQueuedSpinLock(&Guard->KindData.Queue);
+        KeReleaseInStackQueuedSpinLock(WmpGuardQueue(Guard));
     }
 }
 
