@@ -158,6 +158,15 @@ WmtSectionBadParameters(_In_ WM_CRITICAL_SECTION_KIND Kind)
     WMT_CHECK_EQ(WmQueryOutstandingAllocations(), Before);
 
     WMT_CHECK_STATUS(WmEnterCriticalSection(NULL, &Guard), STATUS_WM_NOT_INITIALIZED);
+    /* Never initialised (zeroed, as a driver global is): refused, and no
+     * kernel object is touched (enter reads it as a KMUTEX section, whose
+     * Ops check refuses it). */
+    RtlZeroMemory(&Raw, sizeof(Raw));
+    WMT_CHECK_STATUS(WmEnterCriticalSection(&Raw.Section, &Guard), STATUS_WM_NOT_INITIALIZED);
+    WMT_CHECK(Guard.Base.Lock == NULL);
+    WMT_CHECK_STATUS(WmTryEnterCriticalSection(&Raw.Section, &Guard), STATUS_WM_NOT_INITIALIZED);
+    WMT_CHECK_STATUS(WmEnterCriticalSectionTimeout(&Raw.Section, 0, &Guard), STATUS_WM_NOT_INITIALIZED);
+    WMT_CHECK_STATUS(WmDeleteCriticalSection(&Raw.Section), STATUS_WM_NOT_INITIALIZED);
     WMT_CHECK_STATUS(WmTryEnterCriticalSection(NULL, &Guard), STATUS_WM_NOT_INITIALIZED);
     WMT_CHECK_STATUS(WmEnterCriticalSectionTimeout(NULL, 0, &Guard), STATUS_WM_NOT_INITIALIZED);
     WMT_CHECK_STATUS(WmDeleteCriticalSection(NULL), STATUS_WM_NOT_INITIALIZED);
