@@ -283,17 +283,21 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
  * stores). Unmarked, so a compiler may compare it in memory (volatile
  * forbids that to GCC). Marked under ThreadSanitizer, like the rest. */
 /* Its writing side: the holder's record of itself in a field other threads
- * only Peek at, or read to refuse teardown of a held lock. Unmarked, so the
- * holder's own later Peek is answered from the store (a lock and unlock
- * with nothing opaque between compare nothing in memory). The empty asm
- * reads the field, so the store is always made, where other threads can
- * see it, even when the same thread stores again before reading it; it
- * writes nothing, so the value still carries over. An aligned word: never
- * torn. Elsewhere a volatile store. */
+ * only Peek at, or read to refuse teardown of a held lock. The holder's own
+ * later Peek is answered from the store (a lock and unlock with nothing
+ * opaque between compare nothing in memory), and the store is always made,
+ * where other threads can see it, even when the same thread stores again
+ * before reading it. GCC: an unmarked store, then an empty asm that reads
+ * the field (it writes nothing, so the value still carries over); clang
+ * carries a relaxed atomic store's value over itself (GCC does not). An
+ * aligned word: never torn. Elsewhere a volatile store. */
 #if defined(WMP_TSAN)
 #define WmpPeekPointer(P)            __atomic_load_n((P), __ATOMIC_RELAXED)
 #define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
-#elif defined(__GNUC__) || defined(__clang__)
+#elif defined(__clang__)
+#define WmpPeekPointer(P)            (*(P))
+#define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
+#elif defined(__GNUC__)
 #define WmpPeekPointer(P)            (*(P))
 #define WmpPokePointer(P, V)         do { *(P) = (V); __asm__("" : : "m"(*(P))); } while (0)
 #else
