@@ -42,7 +42,7 @@ typedef struct _WM_LOCK_HEADER WM_LOCK_HEADER, *PWM_LOCK_HEADER;
 typedef struct _WM_GUARD WM_GUARD, *PWM_GUARD;
 
 /* Pointer-sized words that hold a KLOCK_QUEUE_HANDLE (two pointers and an
- * IRQL on every architecture the WDK targets; checked in lock.c). */
+ * IRQL on every architecture the WDK targets; checked in spin_lock.c). */
 #define WMP_QUEUE_HANDLE_WORDS 3
 
 /* A reader's record in a kind with shared guards (WMP_KIND_SHARED): the
@@ -287,9 +287,10 @@ WM_INLINE PVOID WmpLockValue(_In_ PWM_LOCK_HEADER Lock)
  * readers (WMP_OWNER_SHARED_UNIT). */
 #define WMP_KIND_SHARED          0x4
 /* Not a kind's trait: a caller of WmpLockAcquireBegin adds it when it has
- * found Lock->Ops to be the kind's table (critical sections dispatch on it).
- * Ops is NULL in never-initialised and torn-down storage, so that test has
- * refused both already and Begin need not test Owner for NULL again. */
+ * found Lock->Ops to be the kind's table (a KMUTEX critical section's enter
+ * does). Ops is NULL in never-initialised and torn-down storage, so that
+ * test has refused both already and Begin need not test Ops or Owner for
+ * NULL again. */
 #define WMP_KIND_OPS_CHECKED     0x8
 /* "Ask the kind's Ops" for the Traits argument. */
 #define WMP_KIND_TRAITS_FROM_OPS (-1)
