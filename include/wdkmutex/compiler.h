@@ -293,15 +293,14 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
  * aligned word: never torn. Elsewhere a volatile store. */
 #if defined(WMP_TSAN)
 #define WmpPeekPointer(P)            __atomic_load_n((P), __ATOMIC_RELAXED)
-#define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
-#elif defined(__clang__)
-#define WmpPeekPointer(P)            (*(P))
-#define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
-#elif defined(__GNUC__)
-#define WmpPeekPointer(P)            (*(P))
-#define WmpPokePointer(P, V)         do { *(P) = (V); __asm__("" : : "m"(*(P))); } while (0)
 #else
 #define WmpPeekPointer(P)            (*(P))
+#endif
+#if defined(WMP_TSAN) || defined(__clang__)
+#define WmpPokePointer(P, V)         __atomic_store_n((P), (V), __ATOMIC_RELAXED)
+#elif defined(__GNUC__)
+#define WmpPokePointer(P, V)         do { *(P) = (V); __asm__("" : : "m"(*(P))); } while (0)
+#else
 #define WmpPokePointer(P, V)         (*(PVOID volatile *)(P) = (V))
 #endif
 /* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
