@@ -53,10 +53,25 @@ typedef struct _WM_READER_SLOT {
                                 (never a thread, and unlike NULL never what
                                 the owner check reads as the caller under
                                 Wine, where gs:[188h] is NULL: compiler.h)   */
-    ULONG_PTR      Sequence; /* shared acquisitions made through it: the token
-                                of the live one. Plain: only the holder reads
-                                or writes it                                  */
+    ULONG_PTR      Sequence; /* shared acquisitions released through it: the
+                                token of the live one. Only the holder writes
+                                it (WmpStepSequence); a stale guard's release
+                                check may Peek at it meanwhile             */
 } WM_READER_SLOT, *PWM_READER_SLOT;
+
+/* The holder moves its slot's Sequence on: an unmarked add, as Peek is an
+ * unmarked read (compiler.h); marked under ThreadSanitizer. GCC and clang:
+ * the empty asm makes the compiler forget the value it read as the token at
+ * acquisition, so the add is one instruction in memory instead of that read,
+ * kept from lock to unlock, an add and a store. */
+#if defined(WMP_TSAN)
+#define WmpStepSequence(P) \
+    __atomic_store_n((P), __atomic_load_n((P), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED)
+#elif defined(__GNUC__) || defined(__clang__)
+#define WmpStepSequence(P) do { __asm__("" : "+m"(*(P))); *(P) += 1; } while (0)
+#else
+#define WmpStepSequence(P) ((VOID)(*(P) += 1))
+#endif
 
 /* Destructor for an owned value, run by destroy (never by into-inner or
  * into-pool, which hand the value out). Called at the IRQL of the destroy
@@ -146,7 +161,8 @@ struct _WM_LOCK_HEADER {
 struct _WM_GUARD {
     PWM_LOCK_HEADER Lock;        /* NULL when disarmed                               */
     /* The acquiring thread, from acquisition's step 1 to step 3 (the owner
-     * record) and for a kind's acquire (reader slots). Not kept in a guard
+     * record) and for a kind's acquire (reader slots); a shared guard keeps
+     * it until its release, which checks it (see Token). Not kept in a guard
      * the kernel links (WMP_KIND_PINNED_GUARD): that guard lives in memory,
      * where each field is a store, so step 3 reads the thread again. */
     PVOID           Thread;
@@ -164,8 +180,11 @@ struct _WM_GUARD {
      * its release makes the newest again: nested acquisitions are released
      * newest first (an older guard is refused until then, and releases after
      * it). Shared guards, several of which are live at once and may end in
-     * any order: their reader slot's Sequence, which each shared acquisition
-     * through the slot moves on; the slot's holder is the owner to compare.
+     * any order: their reader slot's Sequence, which each shared release
+     * through the slot moves on, and their Thread is the owner to compare
+     * (a released guard's copy fails the token, whoever holds the slot now;
+     * moved on at release, so neither the slot's holder nor the token need
+     * be read from memory again when nothing opaque is between).
      * Kinds whose kernel object links the guard (WMP_KIND_PINNED_GUARD): the
      * guard's own address (so such a guard must not move while armed, and a
      * copy is refused even while the original is armed; bytes copied back
@@ -454,7 +473,7 @@ WmpLockAcquireEnd(_In_ PWM_LOCK_HEADER Lock, _In_ UCHAR Mode, _Inout_ PWM_GUARD 
         /* The kind's acquire claimed Guard->KindData.Reader for this thread,
          * and only its holder moves the slot's sequence on. */
         WmpInterlockedAddPointer(&Lock->Owner, WMP_OWNER_SHARED_UNIT);
-        Guard->Token = ++Guard->KindData.Reader->Sequence;
+        Guard->Token = Guard->KindData.Reader->Sequence;
     } else if ((Traits & WMP_KIND_RECURSIVE) != 0) {
         /* A nested acquisition stores the same owner again. Owner is
          * WMP_OWNER_FREE here unless this thread holds the lock already
@@ -505,13 +524,13 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
     if (GuardMode == WMP_GUARD_MODE_FROM_GUARD) {
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
-    /* The holder of what the guard acquired (exclusive: the lock's Owner;
-     * shared: its reader slot's holder) is the acquiring thread while the
+    /* Exclusive: the lock's Owner is the acquiring thread while the
      * acquisition is live (Token below), so compare with it: the guard's
-     * Thread then need not be kept from lock to unlock. */
-    if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED
-                                        ? WmpLoadPointerRelaxed(&Guard->KindData.Reader->Thread)
-                                        : WmpPeekPointer(&Lock->Owner))) {
+     * Thread then need not be kept from lock to unlock. Shared: the guard's
+     * Thread, which a live acquisition's token vouches for (a released one
+     * fails it, whoever holds its slot now). */
+    if (!WmpIsCurrentThreadIdentity(GuardMode == WMP_GUARD_SHARED ? Guard->Thread
+                                                                  : WmpPeekPointer(&Lock->Owner))) {
         return STATUS_WM_NOT_OWNER;
     }
     if (Traits == WMP_KIND_TRAITS_FROM_OPS) {
@@ -521,8 +540,9 @@ WmpLockReleaseCheck(_In_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LONG Traits)
         }
         Traits = WmpKindTraitsOfOps(Lock->Ops);
     }
-    /* The holder's fields, read under the lock (or the slot it holds). */
-    if (GuardMode == WMP_GUARD_SHARED           ? Guard->Token != Guard->KindData.Reader->Sequence
+    /* The holder's fields, read under the lock; a shared guard's slot may
+     * be another reader's by now, which moves its Sequence on meanwhile. */
+    if (GuardMode == WMP_GUARD_SHARED           ? Guard->Token != WmpPeekPointer(&Guard->KindData.Reader->Sequence)
         : WMP_TOKEN_IS_ADDRESS(Traits)          ? Guard->Token != (ULONG_PTR)Guard
         : (Traits & WMP_KIND_RECURSIVE) != 0    ? Guard->Token != Lock->Newest
                                                 : Guard->Token != Lock->Generation) {
@@ -549,6 +569,9 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
         GuardMode = Guard->Mode & WMP_GUARD_MODE_MASK;
     }
     if (GuardMode == WMP_GUARD_SHARED) {
+        /* Before the kind frees the slot: this acquisition's copies, and
+         * this guard, no longer match. */
+        WmpStepSequence(&Guard->KindData.Reader->Sequence);
         WmpInterlockedAddPointer(&Lock->Owner, -WMP_OWNER_SHARED_UNIT);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);

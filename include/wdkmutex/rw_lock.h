@@ -238,7 +238,7 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
 
     /* Out of the table first: once the kernel lock is released this thread
      * may be asked to look itself up again at any time. Release: the slot's
-     * next holder moves on the Sequence this holder moved on. */
+     * next holder takes its token from the Sequence this holder moved on. */
     if (Shared) {
         WmpStorePointerRelease(&Guard->KindData.Reader->Thread, WMP_OWNER_FREE);
     }

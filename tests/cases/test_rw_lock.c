@@ -560,7 +560,7 @@ WMT_TEST_FN(rw_lock, shared_unlock_misuse)
     WMT_CHECK_STATUS(WmtRwUnlockShared(&Reader), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtRwUnlockShared(&Reader), STATUS_WM_NOT_LOCKED);
     WMT_CHECK_STATUS(WmUnlock(&Reader.Base), STATUS_WM_NOT_LOCKED);
-    /* A copy of the released shared guard finds its reader slot cleared. */
+    /* A copy of the released shared guard: its token is spent. */
     WMT_CHECK_STATUS(WmtRwUnlockShared(&Copy), STATUS_WM_NOT_OWNER);
     WMT_CHECK_STATUS(WmtRwUnlockSharedSafe(&Copy), STATUS_WM_NOT_OWNER);
     WmtRwCheckReleasedOnceAndDestroy(&Lock);
@@ -826,6 +826,8 @@ typedef struct _WMT_RW_STRESS {
     LONG volatile MaxReaders;   /* most shared guards seen at once          */
     LONG volatile Torn;         /* reads that saw A != B                    */
     LONG volatile Overlaps;     /* a writer that was not alone              */
+    LONG volatile StaleReleased; /* a released shared guard's copy that
+                                    unlocked while others used its slot     */
 } WMT_RW_STRESS;
 
 /* An atomic read of a counter other threads update. */
@@ -839,6 +841,7 @@ WmtRwStressThread(_In_ PVOID Context)
     WMT_RW_STRESS *Stress = Context;
     WMT_RWP_GUARD Writer = { 0 };
     WMT_RWP_SHARED_GUARD Reader = { 0 };
+    WMT_RWP_SHARED_GUARD Stale;
     LONG Now;
     LONG Max;
     ULONG Index;
@@ -874,7 +877,14 @@ WmtRwStressThread(_In_ PVOID Context)
                 InterlockedIncrement(&Stress->Torn);
             }
             InterlockedDecrement(&Stress->Readers);
+            Stale = Reader;
             WMT_EXPECT_STATUS(WmtRwpUnlockShared(&Reader), STATUS_SUCCESS);
+            /* Its slot may be another reader's already, which moves the
+             * slot's sequence on as it goes: the copy is refused all the
+             * same, and releases nothing. */
+            if (WmtRwpUnlockShared(&Stale) != STATUS_WM_NOT_OWNER) {
+                InterlockedIncrement(&Stress->StaleReleased);
+            }
         }
         if ((Index & 0x3FFF) == 0 && WmtFailed()) {
             return;
@@ -905,9 +915,11 @@ WmtRwRunStress(_In_ ULONG WriteEvery)
     WMT_CHECK_EQ(Final.B, Final.A);
     WMT_CHECK_EQ(Stress.Torn, 0);
     WMT_CHECK_EQ(Stress.Overlaps, 0);
+    WMT_CHECK_EQ(Stress.StaleReleased, 0);
 }
 
-/* Readers and writers (one write in four): no torn read, writers alone. */
+/* Readers and writers (one write in four): no torn read, writers alone, and
+ * a released shared guard's copy refused while other readers use its slot. */
 WMT_TEST_FN(rw_lock, stress_readers_and_writers)
 {
     if (!WmtKernelModelsIrql()) {
