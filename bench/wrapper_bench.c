@@ -56,6 +56,7 @@ WM_DECLARE_GUARDED_MUTEX_TYPE(WMB_GM, WmbGm, ULONG);
 WM_DECLARE_SPIN_LOCK_TYPE(WMB_SL, WmbSl, ULONG);
 WM_DECLARE_QUEUED_SPIN_LOCK_TYPE(WMB_QSL, WmbQsl, ULONG);
 WM_DECLARE_RW_LOCK_TYPE(WMB_RW, WmbRw, ULONG);
+WM_DECLARE_RESOURCE_RW_LOCK_TYPE(WMB_RRW, WmbRrw, ULONG);
 
 /* The raw kernel objects and their values. */
 static KMUTEX WmbRawKMutex;
@@ -82,6 +83,7 @@ static WMB_SL_STORAGE WmbSpinLock;
 static WMB_QSL_STORAGE WmbQueuedSpinLock;
 static WMB_RW_STORAGE WmbRwPush;
 static WMB_RW_STORAGE WmbRwResource;
+static WMB_RRW_STORAGE WmbResourceRw;
 static WM_CRITICAL_SECTION WmbSectionFm;
 static WM_CRITICAL_SECTION WmbSectionKm;
 
@@ -178,33 +180,53 @@ WmbRaw_RwLockShared(ULONG Pairs)
     WmbRawValue = Sum;
 }
 
+/* Two rows compare with raw ERESOURCE code (the RwLock that fell back to
+ * one, and the ERESOURCE-only RwLock): one copy of the loop each, so each
+ * function is called by one row. */
+#define WMB_RAW_RESOURCE_EXCLUSIVE_LOOP                                          \
+    for (ULONG Index = 0; Index < Pairs; Index++) {                              \
+        KeEnterCriticalRegion();                                                 \
+        (VOID)ExAcquireResourceExclusiveLite(&WmbRawResource, TRUE);             \
+        WmbRawValue += 1;                                                        \
+        WMB_BETWEEN();                                                           \
+        ExReleaseResourceLite(&WmbRawResource);                                  \
+        KeLeaveCriticalRegion();                                                 \
+    }
+
+#define WMB_RAW_RESOURCE_SHARED_LOOP                                             \
+    ULONG Sum = 0;                                                               \
+    for (ULONG Index = 0; Index < Pairs; Index++) {                              \
+        KeEnterCriticalRegion();                                                 \
+        (VOID)ExAcquireResourceSharedLite(&WmbRawResource, TRUE);                \
+        Sum += WmbRawValue;                                                      \
+        WMB_BETWEEN();                                                           \
+        ExReleaseResourceLite(&WmbRawResource);                                  \
+        KeLeaveCriticalRegion();                                                 \
+    }                                                                            \
+    WmbRawValue = Sum
+
 WMB_MEASURED void
 WmbRaw_RwLockResourceExclusive(ULONG Pairs)
 {
-    for (ULONG Index = 0; Index < Pairs; Index++) {
-        KeEnterCriticalRegion();
-        (VOID)ExAcquireResourceExclusiveLite(&WmbRawResource, TRUE);
-        WmbRawValue += 1;
-        WMB_BETWEEN();
-        ExReleaseResourceLite(&WmbRawResource);
-        KeLeaveCriticalRegion();
-    }
+    WMB_RAW_RESOURCE_EXCLUSIVE_LOOP
 }
 
 WMB_MEASURED void
 WmbRaw_RwLockResourceShared(ULONG Pairs)
 {
-    ULONG Sum = 0;
+    WMB_RAW_RESOURCE_SHARED_LOOP;
+}
 
-    for (ULONG Index = 0; Index < Pairs; Index++) {
-        KeEnterCriticalRegion();
-        (VOID)ExAcquireResourceSharedLite(&WmbRawResource, TRUE);
-        Sum += WmbRawValue;
-        WMB_BETWEEN();
-        ExReleaseResourceLite(&WmbRawResource);
-        KeLeaveCriticalRegion();
-    }
-    WmbRawValue = Sum;
+WMB_MEASURED void
+WmbRaw_ResourceRwLockExclusive(ULONG Pairs)
+{
+    WMB_RAW_RESOURCE_EXCLUSIVE_LOOP
+}
+
+WMB_MEASURED void
+WmbRaw_ResourceRwLockShared(ULONG Pairs)
+{
+    WMB_RAW_RESOURCE_SHARED_LOOP;
 }
 
 /* A critical section protects code, not a value: the raw loop is the same
@@ -290,31 +312,43 @@ WmbOurs_RwLockResourceExclusive(ULONG Pairs)
     WMB_OURS_LOOP(WmbRw, WMB_RW, WmbRwResource)
 }
 
+WMB_MEASURED void
+WmbOurs_ResourceRwLockExclusive(ULONG Pairs)
+{
+    WMB_OURS_LOOP(WmbRrw, WMB_RRW, WmbResourceRw)
+}
+
 /* The lock is a driver global reached by address, as the raw loop's kernel
  * object is. */
-#define WMB_SHARED_LOOP(Storage)                                                 \
+#define WMB_SHARED_LOOP(Prefix, TYPE, Storage)                                   \
     ULONG Sum = 0;                                                               \
     for (ULONG Index = 0; Index < Pairs; Index++) {                              \
-        WMB_RW_SHARED_GUARD Guard;                                               \
-        if (WmbRwLockShared(WmbRwFromStorage(&(Storage)), &Guard) != STATUS_SUCCESS) { \
+        TYPE##_SHARED_GUARD Guard;                                               \
+        if (Prefix##LockShared(Prefix##FromStorage(&(Storage)), &Guard) != STATUS_SUCCESS) { \
             abort();                                                             \
         }                                                                        \
         Sum += *Guard.Value;                                                     \
         WMB_BETWEEN();                                                           \
-        (VOID)WmbRwUnlockShared(&Guard);                                         \
+        (VOID)Prefix##UnlockShared(&Guard);                                      \
     }                                                                            \
     WmbRawValue = Sum
 
 WMB_MEASURED void
 WmbOurs_RwLockShared(ULONG Pairs)
 {
-    WMB_SHARED_LOOP(WmbRwPush);
+    WMB_SHARED_LOOP(WmbRw, WMB_RW, WmbRwPush);
 }
 
 WMB_MEASURED void
 WmbOurs_RwLockResourceShared(ULONG Pairs)
 {
-    WMB_SHARED_LOOP(WmbRwResource);
+    WMB_SHARED_LOOP(WmbRw, WMB_RW, WmbRwResource);
+}
+
+WMB_MEASURED void
+WmbOurs_ResourceRwLockShared(ULONG Pairs)
+{
+    WMB_SHARED_LOOP(WmbRrw, WMB_RRW, WmbResourceRw);
 }
 
 /* The section is a driver global reached by address, as the raw loop's
@@ -374,6 +408,8 @@ static const WMB_CASE WmbCases[] = {
     WMB_CASE(RwLockExclusive, sizeof(EX_PUSH_LOCK), WMB_LOCK_BYTES(WMB_RW)),
     WMB_CASE(RwLockResourceShared, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RW)),
     WMB_CASE(RwLockResourceExclusive, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RW)),
+    WMB_CASE(ResourceRwLockShared, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RRW)),
+    WMB_CASE(ResourceRwLockExclusive, sizeof(ERESOURCE), WMB_LOCK_BYTES(WMB_RRW)),
     WMB_CASE(CriticalSectionFastMutex, sizeof(FAST_MUTEX), sizeof(WM_CRITICAL_SECTION)),
     WMB_CASE(CriticalSectionKMutex, sizeof(KMUTEX), sizeof(WM_CRITICAL_SECTION)),
 };
@@ -410,6 +446,7 @@ main(void)
     WMB_SL SlHandle;
     WMB_QSL QslHandle;
     WMB_RW RwHandle;
+    WMB_RRW RrwHandle;
 
     WmbCheck(WmInitializeLibrary(), "WmInitializeLibrary");
 
@@ -427,6 +464,7 @@ main(void)
     WmbCheck(WmbSlInitialize(&WmbSpinLock, NULL, NULL, &SlHandle), "SpinLock initialize");
     WmbCheck(WmbQslInitialize(&WmbQueuedSpinLock, NULL, NULL, &QslHandle), "QueuedSpinLock initialize");
     WmbCheck(WmbRwInitialize(&WmbRwPush, NULL, NULL, &RwHandle), "RwLock initialize");
+    WmbCheck(WmbRrwInitialize(&WmbResourceRw, NULL, NULL, &RrwHandle), "ResourceRwLock initialize");
     WmbCheck(WmInitializeCriticalSection(&WmbSectionFm, WmCriticalSectionFastMutex), "section create");
     WmbCheck(WmInitializeCriticalSection(&WmbSectionKm, WmCriticalSectionKMutex), "section create");
     /* The same RwLock on an ERESOURCE: hide the push-lock exports from the
@@ -441,7 +479,8 @@ main(void)
     }
     if (WmbGmQueryBacking(WmbGmFromStorage(&WmbGuardedMutex)) != WmGuardedMutexNative ||
         WmbRwQueryBacking(WmbRwFromStorage(&WmbRwPush)) != WmRwLockPushLock ||
-        WmbRwQueryBacking(WmbRwFromStorage(&WmbRwResource)) != WmRwLockResource) {
+        WmbRwQueryBacking(WmbRwFromStorage(&WmbRwResource)) != WmRwLockResource ||
+        WmbRrwQueryBacking(WmbRrwFromStorage(&WmbResourceRw)) != WmRwLockResource) {
         fprintf(stderr, "wrapper_bench: unexpected backing\n");
         return 1;
     }

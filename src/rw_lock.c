@@ -172,8 +172,10 @@ static WMP_EX_PUSH_LOCK_ROUTINE *const WmpRwResourceRoutines[WmpPushRequiredCoun
     WmpRwResourceRelease,          /* WmpPushReleaseShared    */
 };
 
+/* Initialises the lock as an ERESOURCE, or as a push lock when PushLock
+ * (the kernel exports the push-lock routines: WmpResolvePushRoutines). */
 static VOID
-WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
+WmpRwSetUp(_Inout_ PWM_LOCK_HEADER Lock, _In_ BOOLEAN PushLock)
 {
     PWM_RW_LOCK Rw = WMP_RW_LOCK(Lock);
     WMP_EX_INITIALIZE_PUSH_LOCK *InitializePushLock;
@@ -185,7 +187,7 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
      * Appended tables' need not: they go with the lock. */
     WmpRwFreeSlots(&Rw->Readers, Lock->Generation);
     /* Chosen once: a lock keeps the kernel object it was initialised as. */
-    if (WmpResolvePushRoutines()) {
+    if (PushLock) {
         InitializePushLock = WMP_RW_PUSH(WMP_EX_INITIALIZE_PUSH_LOCK, WmpPushInitialize);
         if (InitializePushLock != NULL) {
             InitializePushLock(&Rw->Object.PushLock);
@@ -206,6 +208,18 @@ WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
     }
 }
 
+static VOID
+WmpRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
+{
+    WmpRwSetUp(Lock, WmpResolvePushRoutines());
+}
+
+static VOID
+WmpResourceRwLockInitialize(_Inout_ PWM_LOCK_HEADER Lock)
+{
+    WmpRwSetUp(Lock, FALSE);
+}
+
 static NTSTATUS
 WmpRwLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, _In_ BOOLEAN Try,
                  _Inout_ PWM_GUARD Guard)
@@ -220,13 +234,15 @@ WmpRwLockAcquire(_Inout_ PWM_LOCK_HEADER Lock, _In_opt_ PLARGE_INTEGER Timeout, 
         }
         return STATUS_NOT_SUPPORTED;
     }
-    return WmpRwAcquire(Lock, Guard, Shared, (BOOLEAN)(Timeout == NULL), Try);
+    /* Both Ops tables: an ERESOURCE-only lock's routines are the ERESOURCE
+     * ones (WmpRwResourceRoutines), so one path serves both. */
+    return WmpRwAcquire(Lock, Guard, Shared, (BOOLEAN)(Timeout == NULL), Try, FALSE);
 }
 
 static VOID
 WmpRwLockRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
 {
-    WmpRwRelease(Lock, Guard, (BOOLEAN)((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED));
+    WmpRwRelease(Lock, Guard, (BOOLEAN)((Guard->Mode & WMP_GUARD_MODE_MASK) == WMP_GUARD_SHARED), FALSE);
 }
 
 static NTSTATUS
@@ -272,6 +288,21 @@ const WM_LOCK_OPS WmRwLockOps = {
     sizeof(WM_RW_LOCK),
     FALSE,
     WmpRwLockInitialize,
+    WmpRwLockAcquire,
+    WmpRwLockRelease,
+    WmpRwLockCheckReleaseIrql,
+    WmpRwLockDelete,
+    WMP_OPS_FLAG_TEARDOWN_MAX_APC,
+    WmpRwLockIsReader,
+};
+
+/* The same kind, always an ERESOURCE: everything but the initialisation is
+ * shared with WmRwLockOps (a lock's Routines say which object it is). */
+const WM_LOCK_OPS WmResourceRwLockOps = {
+    "ResourceRwLock",
+    sizeof(WM_RESOURCE_RW_LOCK),
+    FALSE,
+    WmpResourceRwLockInitialize,
     WmpRwLockAcquire,
     WmpRwLockRelease,
     WmpRwLockCheckReleaseIrql,

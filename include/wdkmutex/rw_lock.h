@@ -153,6 +153,8 @@ typedef struct _WM_RW_LOCK {
 } WM_RW_LOCK, *PWM_RW_LOCK;
 
 extern const WM_LOCK_OPS WmRwLockOps;
+/* The same kind, always backed by an ERESOURCE (WM_DECLARE_RESOURCE_RW_LOCK_TYPE). */
+extern const WM_LOCK_OPS WmResourceRwLockOps;
 
 /* --- Private: the kind's fast path for the typed layer (see lock.h), inline;
  *     rw_lock.c's WmRwLockOps uses the same code. ------------------------- */
@@ -165,13 +167,16 @@ PWM_READER_SLOT WmpRwClaimSlot(_Inout_ PWM_RW_LOCK Rw, _In_ PVOID Thread);
 /*
  * Acquires shared or exclusive; Wait FALSE = a try (the caller checked that
  * a zero timeout was asked). Guard->Thread is the caller (set by the core).
+ * ResourceOnly: a constant, TRUE for a lock that is an ERESOURCE whatever the
+ * kernel exports (WM_DECLARE_RESOURCE_RW_LOCK_TYPE), which calls the kernel
+ * directly; FALSE calls the routines the lock chose at initialisation.
  */
 WMP_FORCEINLINE NTSTATUS
 WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN Shared, _In_ BOOLEAN Wait,
-             _In_ BOOLEAN Try)
+             _In_ BOOLEAN Try, _In_ BOOLEAN ResourceOnly)
 {
     PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
-    BOOLEAN PushLock = Lock->KindByte == (UCHAR)WmRwLockPushLock;
+    BOOLEAN PushLock = !ResourceOnly && Lock->KindByte == (UCHAR)WmRwLockPushLock;
     WMP_EX_TRY_PUSH_LOCK_ROUTINE *TryToAcquire = NULL;
     PWM_READER_SLOT Slot = NULL;
     KIRQL Irql = KeGetCurrentIrql();
@@ -208,7 +213,11 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
     /* Both kernel objects require normal kernel APCs off from acquire to
      * release (a suspended holder would block everyone). */
     KeEnterCriticalRegion();
-    if (Wait) {
+    if (Wait && ResourceOnly) {
+        (VOID)(Shared ? ExAcquireResourceSharedLite(&Rw->Object.Resource, TRUE)
+                      : ExAcquireResourceExclusiveLite(&Rw->Object.Resource, TRUE)); /* waits: TRUE */
+        Acquired = TRUE;
+    } else if (Wait) {
         Rw->Routines[Shared ? WmpPushAcquireShared : WmpPushAcquireExclusive](&Rw->Object.PushLock,
                                                                               WMP_PUSH_LOCK_FLAGS);
         Acquired = TRUE;
@@ -232,7 +241,7 @@ WmpRwAcquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard, _In_ BOOLEAN
 }
 
 WMP_FORCEINLINE VOID
-WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Shared)
+WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Shared, _In_ BOOLEAN ResourceOnly)
 {
     PWM_RW_LOCK Rw = CONTAINING_RECORD(Lock, WM_RW_LOCK, Header);
 
@@ -242,49 +251,61 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
     if (Shared) {
         WmpStorePointerRelease(&Guard->KindData.Reader->Thread, WMP_OWNER_FREE);
     }
-    Rw->Routines[Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive](&Rw->Object.PushLock,
-                                                                          WMP_PUSH_LOCK_FLAGS);
+    if (ResourceOnly) {
+        ExReleaseResourceLite(&Rw->Object.Resource);
+    } else {
+        Rw->Routines[Shared ? WmpPushReleaseShared : WmpPushReleaseExclusive](&Rw->Object.PushLock,
+                                                                              WMP_PUSH_LOCK_FLAGS);
+    }
     KeLeaveCriticalRegion();
 }
 
-#define WMP_KIND_TRAITS_WM_RW_LOCK WMP_KIND_SHARED
+/* The kind's fast paths for the typed layer (lock.h), for each of the two
+ * lock object types: WM_RW_LOCK (the backing chosen at initialisation) and
+ * WM_RESOURCE_RW_LOCK (the same object, always an ERESOURCE). */
+typedef WM_RW_LOCK WM_RESOURCE_RW_LOCK;
 
-WMP_FORCEINLINE NTSTATUS
-WmpKindAcquire_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
-{
-    return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE);
-}
+#define WMP_DECLARE_RW_KIND_FUNCTIONS(LockObjectType, ResourceOnly)                     \
+    WMP_FORCEINLINE NTSTATUS                                                            \
+    WmpKindAcquire_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
+    {                                                                                   \
+        return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE, ResourceOnly);             \
+    }                                                                                   \
+    WMP_FORCEINLINE VOID                                                                \
+    WmpKindRelease_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)   \
+    {                                                                                   \
+        WmpRwRelease(Lock, Guard, FALSE, ResourceOnly);                                 \
+    }                                                                                   \
+    WMP_FORCEINLINE NTSTATUS                                                            \
+    WmpKindAcquireShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
+    {                                                                                   \
+        return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE, ResourceOnly);              \
+    }                                                                                   \
+    WMP_FORCEINLINE VOID                                                                \
+    WmpKindReleaseShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard) \
+    {                                                                                   \
+        WmpRwRelease(Lock, Guard, TRUE, ResourceOnly);                                  \
+    }                                                                                   \
+    typedef int WmpDeclaredRwKind_##LockObjectType
 
-WMP_FORCEINLINE VOID
-WmpKindRelease_WM_RW_LOCK(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
-{
-    WmpRwRelease(Lock, Guard, FALSE);
-}
-
-WMP_FORCEINLINE NTSTATUS
-WmpRwAcquireSharedWait(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)
-{
-    return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE);
-}
-
-WMP_FORCEINLINE VOID
-WmpRwReleaseShared(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)
-{
-    WmpRwRelease(Lock, Guard, TRUE);
-}
+#define WMP_KIND_TRAITS_WM_RW_LOCK          WMP_KIND_SHARED
+#define WMP_KIND_TRAITS_WM_RESOURCE_RW_LOCK WMP_KIND_SHARED
+WMP_DECLARE_RW_KIND_FUNCTIONS(WM_RW_LOCK, FALSE);
+WMP_DECLARE_RW_KIND_FUNCTIONS(WM_RESOURCE_RW_LOCK, TRUE);
 
 /* The backing of a lock header (typed layers use PrefixQueryBacking). Any IRQL. */
 WM_INLINE WM_RW_LOCK_BACKING
 WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
 {
-    if (Lock == NULL || Lock->Ops != &WmRwLockOps) {
+    if (Lock == NULL || (Lock->Ops != &WmRwLockOps && Lock->Ops != &WmResourceRwLockOps)) {
         return WmRwLockNotInitialized;
     }
     return (WM_RW_LOCK_BACKING)Lock->KindByte;
 }
 
-#define WM_DECLARE_RW_LOCK_TYPE(TYPE, Prefix, T)                                      \
-    WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, WM_RW_LOCK, &WmRwLockOps);                 \
+/* The generator behind both declarations below. */
+#define WMP_DECLARE_RW_LOCK_TYPE(TYPE, Prefix, T, LockObjectType, Ops)                \
+    WMP_DECLARE_LOCK_TYPE(TYPE, Prefix, T, LockObjectType, Ops);                      \
     typedef struct _##TYPE##_SHARED_GUARD {                                           \
         WM_GUARD Base;                                                                \
         const T *Value;                                                               \
@@ -298,11 +319,11 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
         /* The core's steps around the kind's shared acquire (see lock.h). */         \
         Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_SHARED, &Guard->Base,          \
-                                      WMP_KIND_TRAITS_WM_RW_LOCK);                    \
+                                      WMP_KIND_TRAITS_##LockObjectType);                    \
         if (Status_ == STATUS_SUCCESS) {                                              \
             Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_SHARED, &Guard->Base,         \
-                                        WmpRwAcquireSharedWait(Lock_, &Guard->Base),  \
-                                        WMP_KIND_TRAITS_WM_RW_LOCK);                  \
+                                        WmpKindAcquireShared_##LockObjectType(Lock_, &Guard->Base),  \
+                                        WMP_KIND_TRAITS_##LockObjectType);                  \
         }                                                                             \
         Guard->Value = (Status_ == STATUS_SUCCESS) ? &Lock.Object->Value : NULL;      \
         return Status_;                                                               \
@@ -327,10 +348,10 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
     {                                                                                 \
         NTSTATUS Status_;                                                             \
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
-        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_WM_RW_LOCK); \
+        Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_##LockObjectType); \
         if (Status_ != STATUS_SUCCESS) return Status_;                                \
-        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_WM_RW_LOCK); \
-        WmpRwReleaseShared(Guard->Base.Lock, &Guard->Base);                           \
+        WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_##LockObjectType); \
+        WmpKindReleaseShared_##LockObjectType(Guard->Base.Lock, &Guard->Base);                           \
         Guard->Base.Lock = NULL;                                                      \
         Guard->Value = NULL;                                                          \
         return STATUS_SUCCESS;                                                        \
@@ -359,6 +380,13 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         return WmpRwLockBacking(Lock.Object ? &Lock.Object->Lock.Header : NULL);      \
     }                                                                                 \
     typedef int WmpDeclaredRw_##TYPE
+
+/* The backing the kernel offers (see above). */
+#define WM_DECLARE_RW_LOCK_TYPE(TYPE, Prefix, T) \
+    WMP_DECLARE_RW_LOCK_TYPE(TYPE, Prefix, T, WM_RW_LOCK, &WmRwLockOps)
+/* Always an ERESOURCE (see above). */
+#define WM_DECLARE_RESOURCE_RW_LOCK_TYPE(TYPE, Prefix, T) \
+    WMP_DECLARE_RW_LOCK_TYPE(TYPE, Prefix, T, WM_RESOURCE_RW_LOCK, &WmResourceRwLockOps)
 
 #ifdef __cplusplus
 }

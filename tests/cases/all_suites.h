@@ -22,6 +22,7 @@
  *   queued_spin_lock QueuedSpinLock's shared cases (test_queued_spin_lock.c)
  *   guarded_mutex GuardedMutex, native and fallback (test_guarded_mutex.c)
  *   rw_lock     RwLock, push lock and ERESOURCE (tests/cases/test_rw_lock.c)
+ *   resource_rw_lock the ERESOURCE-only RwLock (test_resource_rw_lock.c)
  *   critical_section critical sections and scoped regions (test_critical_section.c)
  *   storage     every primitive in caller storage (tests/cases/test_storage.c)
  */
@@ -38,6 +39,7 @@
     X(queued_spin_lock)   \
     X(guarded_mutex)      \
     X(rw_lock)            \
+    X(resource_rw_lock)   \
     X(critical_section)   \
     X(storage)
 

@@ -38,6 +38,7 @@ WM_DECLARE_GUARDED_MUTEX_TYPE(WMT_REG_GUARDED, WmtRegGuarded, ULONG);
 WM_DECLARE_SPIN_LOCK_TYPE(WMT_REG_SPIN, WmtRegSpin, ULONG);
 WM_DECLARE_QUEUED_SPIN_LOCK_TYPE(WMT_REG_QUEUED, WmtRegQueued, ULONG);
 WM_DECLARE_RW_LOCK_TYPE(WMT_REG_RW, WmtRegRw, ULONG);
+WM_DECLARE_RESOURCE_RW_LOCK_TYPE(WMT_REG_RRW, WmtRegRrw, ULONG);
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -567,7 +568,7 @@ WMT_REG_TEST(type_identity_by_content)
  * apart from every other kind holding the same type. */
 WMT_REG_TEST(every_kind)
 {
-    static const PCSTR Keys[] = { "kmutex", "fast", "guarded", "spin", "queued", "rw" };
+    static const PCSTR Keys[] = { "kmutex", "fast", "guarded", "spin", "queued", "rw", "resource-rw" };
     PWM_LOCK_HEADER Lock;
     WMT_REG_KMUTEX_GUARD KGuard;
     WMT_REG_FAST_GUARD FGuard;
@@ -575,7 +576,8 @@ WMT_REG_TEST(every_kind)
     WMT_REG_SPIN_GUARD SGuard;
     WMT_REG_QUEUED_GUARD QGuard;
     WMT_REG_RW_GUARD RGuard;
-    PCWMP_REGISTRY_TYPE Types[6];
+    WMT_REG_RRW_GUARD EGuard;
+    PCWMP_REGISTRY_TYPE Types[7];
     ULONG Initial = 3;
     ULONG Key;
     ULONG Type;
@@ -586,6 +588,7 @@ WMT_REG_TEST(every_kind)
     Types[3] = &WmpRegistryType_WMT_REG_SPIN;
     Types[4] = &WmpRegistryType_WMT_REG_QUEUED;
     Types[5] = &WmpRegistryType_WMT_REG_RW;
+    Types[6] = &WmpRegistryType_WMT_REG_RRW;
 
     WMT_CHECK_STATUS(WmRegistryInitialize(), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtRegKMutexRegister(Keys[0], &Initial, NULL), STATUS_SUCCESS);
@@ -594,10 +597,11 @@ WMT_REG_TEST(every_kind)
     WMT_CHECK_STATUS(WmtRegSpinRegister(Keys[3], &Initial, NULL), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtRegQueuedRegister(Keys[4], &Initial, NULL), STATUS_SUCCESS);
     WMT_CHECK_STATUS(WmtRegRwRegister(Keys[5], &Initial, NULL), STATUS_SUCCESS);
-    WMT_CHECK_EQ(WmtRegCount(), 6);
+    WMT_CHECK_STATUS(WmtRegRrwRegister(Keys[6], &Initial, NULL), STATUS_SUCCESS);
+    WMT_CHECK_EQ(WmtRegCount(), 7);
 
-    for (Key = 0; Key < 6; Key++) {
-        for (Type = 0; Type < 6; Type++) {
+    for (Key = 0; Key < 7; Key++) {
+        for (Type = 0; Type < 7; Type++) {
             WMT_CHECK_STATUS(WmpRegistryLookup(Keys[Key], Types[Type], 0, &Lock),
                              Key == Type ? STATUS_SUCCESS : STATUS_WM_TYPE_MISMATCH);
         }
@@ -622,8 +626,11 @@ WMT_REG_TEST(every_kind)
     WMT_CHECK_STATUS(WmtRegRwRegistryLock(Keys[5], &RGuard), STATUS_SUCCESS);
     *RGuard.Value += 1;
     WMT_CHECK_STATUS(WmtRegRwUnlock(&RGuard), STATUS_SUCCESS);
+    WMT_CHECK_STATUS(WmtRegRrwRegistryLock(Keys[6], &EGuard), STATUS_SUCCESS);
+    *EGuard.Value += 1;
+    WMT_CHECK_STATUS(WmtRegRrwUnlock(&EGuard), STATUS_SUCCESS);
 
-    for (Key = 0; Key < 6; Key++) {
+    for (Key = 0; Key < 7; Key++) {
         WMT_CHECK_STATUS(WmpRegistryLookup(Keys[Key], Types[Key], 0, &Lock), STATUS_SUCCESS);
         WMT_CHECK_EQ(*(ULONG *)WmpLockValue(Lock), 4);
     }
@@ -637,6 +644,18 @@ WMT_REG_TEST(every_kind)
         WMT_EXPECT_STATUS(WmRegistryUnregister(Keys[5]), STATUS_WM_REGISTRY_BUSY);
         WMT_EXPECT_EQ(*Shared.Value, 4);
         WMT_EXPECT_STATUS(WmtRegRwUnlockShared(&Shared), STATUS_SUCCESS);
+        WMT_STOP_IF_FAILED();
+    }
+    {
+        WMT_REG_RRW Rrw;
+        WMT_REG_RRW_SHARED_GUARD Shared;
+
+        WMT_CHECK_STATUS(WmtRegRrwRegistryGet(Keys[6], &Rrw), STATUS_SUCCESS);
+        WMT_CHECK_EQ(WmtRegRrwQueryBacking(Rrw), WmRwLockResource);
+        WMT_CHECK_STATUS(WmtRegRrwLockShared(Rrw, &Shared), STATUS_SUCCESS);
+        WMT_EXPECT_STATUS(WmRegistryUnregister(Keys[6]), STATUS_WM_REGISTRY_BUSY);
+        WMT_EXPECT_EQ(*Shared.Value, 4);
+        WMT_EXPECT_STATUS(WmtRegRrwUnlockShared(&Shared), STATUS_SUCCESS);
         WMT_STOP_IF_FAILED();
     }
     /* Unregister works for any kind, and destroy frees the rest. */
