@@ -56,7 +56,16 @@
  *    SharedLite / ExclusiveLite (Wait = FALSE for the try forms),
  *    ExReleaseResourceLite, ExDeleteResourceLite at destroy.
  *  PrefixQueryBacking(Handle) says which one a lock uses. Behaviour is the
- *  same on both.
+ *  same on both. The lock calls the chosen backing's routines through a
+ *  table in the lock object; on an ERESOURCE that costs small adapters to
+ *  the push-lock routines' signature (about 4 instructions a lock + unlock).
+ *
+ * WM_DECLARE_RESOURCE_RW_LOCK_TYPE declares the same API (the same lock
+ * object, guards and semantics) for a lock that is an ERESOURCE on every
+ * kernel, whatever it exports: its lock and unlock call the ERESOURCE
+ * routines directly. For drivers that want ERESOURCE's behaviour on every
+ * Windows version, or run where push locks are absent anyway (before
+ * Windows 10 1809). Its PrefixQueryBacking returns WmRwLockResource.
  *
  * Declare a type once, then use its functions:
  *
