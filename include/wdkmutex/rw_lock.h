@@ -274,27 +274,27 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
  * WM_RESOURCE_RW_LOCK (the same object, always an ERESOURCE). */
 typedef WM_RW_LOCK WM_RESOURCE_RW_LOCK;
 
-#define WMP_DECLARE_RW_KIND_FUNCTIONS(LockObjectType, ResourceOnly)                     \
-    WMP_FORCEINLINE NTSTATUS                                                            \
+#define WMP_DECLARE_RW_KIND_FUNCTIONS(LockObjectType, ResourceOnly)                   \
+    WMP_FORCEINLINE NTSTATUS                                                          \
     WmpKindAcquire_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
-    {                                                                                   \
-        return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE, ResourceOnly);             \
-    }                                                                                   \
-    WMP_FORCEINLINE VOID                                                                \
+    {                                                                                 \
+        return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE, ResourceOnly);           \
+    }                                                                                 \
+    WMP_FORCEINLINE VOID                                                              \
     WmpKindRelease_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)   \
-    {                                                                                   \
-        WmpRwRelease(Lock, Guard, FALSE, ResourceOnly);                                 \
-    }                                                                                   \
-    WMP_FORCEINLINE NTSTATUS                                                            \
+    {                                                                                 \
+        WmpRwRelease(Lock, Guard, FALSE, ResourceOnly);                               \
+    }                                                                                 \
+    WMP_FORCEINLINE NTSTATUS                                                          \
     WmpKindAcquireShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
-    {                                                                                   \
-        return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE, ResourceOnly);              \
-    }                                                                                   \
-    WMP_FORCEINLINE VOID                                                                \
+    {                                                                                 \
+        return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE, ResourceOnly);            \
+    }                                                                                 \
+    WMP_FORCEINLINE VOID                                                              \
     WmpKindReleaseShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard) \
-    {                                                                                   \
-        WmpRwRelease(Lock, Guard, TRUE, ResourceOnly);                                  \
-    }                                                                                   \
+    {                                                                                 \
+        WmpRwRelease(Lock, Guard, TRUE, ResourceOnly);                                \
+    }                                                                                 \
     typedef int WmpDeclaredRwKind_##LockObjectType
 
 #define WMP_KIND_TRAITS_WM_RW_LOCK          WMP_KIND_SHARED
@@ -328,11 +328,11 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         if (Guard == NULL) return STATUS_WM_INVALID_PARAMETER;                        \
         /* The core's steps around the kind's shared acquire (see lock.h). */         \
         Status_ = WmpLockAcquireBegin(Lock_, WMP_GUARD_SHARED, &Guard->Base,          \
-                                      WMP_KIND_TRAITS_##LockObjectType);                    \
+                                      WMP_KIND_TRAITS_##LockObjectType);              \
         if (Status_ == STATUS_SUCCESS) {                                              \
-            Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_SHARED, &Guard->Base,         \
+            Status_ = WmpLockAcquireEnd(Lock_, WMP_GUARD_SHARED, &Guard->Base,        \
                                         WmpKindAcquireShared_##LockObjectType(Lock_, &Guard->Base),  \
-                                        WMP_KIND_TRAITS_##LockObjectType);                  \
+                                        WMP_KIND_TRAITS_##LockObjectType);            \
         }                                                                             \
         Guard->Value = (Status_ == STATUS_SUCCESS) ? &Lock.Object->Value : NULL;      \
         return Status_;                                                               \
@@ -360,7 +360,7 @@ WmpRwLockBacking(_In_opt_ PWM_LOCK_HEADER Lock)
         Status_ = WmpLockReleaseCheck(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_##LockObjectType); \
         if (Status_ != STATUS_SUCCESS) return Status_;                                \
         WmpLockReleaseBookkeeping(&Guard->Base, WMP_GUARD_SHARED, WMP_KIND_TRAITS_##LockObjectType); \
-        WmpKindReleaseShared_##LockObjectType(Guard->Base.Lock, &Guard->Base);                           \
+        WmpKindReleaseShared_##LockObjectType(Guard->Base.Lock, &Guard->Base);        \
         Guard->Base.Lock = NULL;                                                      \
         Guard->Value = NULL;                                                          \
         return STATUS_SUCCESS;                                                        \
