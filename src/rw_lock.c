@@ -283,30 +283,16 @@ WmpRwLockDelete(_Inout_ PWM_LOCK_HEADER Lock)
     }
 }
 
-const WM_LOCK_OPS WmRwLockOps = {
-    "RwLock",
-    sizeof(WM_RW_LOCK),
-    FALSE,
-    WmpRwLockInitialize,
-    WmpRwLockAcquire,
-    WmpRwLockRelease,
-    WmpRwLockCheckReleaseIrql,
-    WmpRwLockDelete,
-    WMP_OPS_FLAG_TEARDOWN_MAX_APC,
-    WmpRwLockIsReader,
-};
+/* The two tables differ only in their name and initialisation: a lock's
+ * Routines say which kernel object it is, so every other operation is
+ * shared. */
+#define WMP_RW_LOCK_OPS(Name, Initialize)                                      \
+    {                                                                          \
+        Name, sizeof(WM_RW_LOCK), FALSE, Initialize, WmpRwLockAcquire,         \
+        WmpRwLockRelease, WmpRwLockCheckReleaseIrql, WmpRwLockDelete,          \
+        WMP_OPS_FLAG_TEARDOWN_MAX_APC, WmpRwLockIsReader,                      \
+    }
 
-/* The same kind, always an ERESOURCE: everything but the initialisation is
- * shared with WmRwLockOps (a lock's Routines say which object it is). */
-const WM_LOCK_OPS WmResourceRwLockOps = {
-    "ResourceRwLock",
-    sizeof(WM_RESOURCE_RW_LOCK),
-    FALSE,
-    WmpResourceRwLockInitialize,
-    WmpRwLockAcquire,
-    WmpRwLockRelease,
-    WmpRwLockCheckReleaseIrql,
-    WmpRwLockDelete,
-    WMP_OPS_FLAG_TEARDOWN_MAX_APC,
-    WmpRwLockIsReader,
-};
+const WM_LOCK_OPS WmRwLockOps = WMP_RW_LOCK_OPS("RwLock", WmpRwLockInitialize);
+/* Always an ERESOURCE (WM_DECLARE_RESOURCE_RW_LOCK_TYPE). */
+const WM_LOCK_OPS WmResourceRwLockOps = WMP_RW_LOCK_OPS("ResourceRwLock", WmpResourceRwLockInitialize);

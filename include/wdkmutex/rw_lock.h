@@ -274,28 +274,25 @@ WmpRwRelease(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard, _In_ BOOLEAN Sh
  * WM_RESOURCE_RW_LOCK (the same object, always an ERESOURCE). */
 typedef WM_RW_LOCK WM_RESOURCE_RW_LOCK;
 
+/* One mode's acquire (wait forever) and release, named Acquire and Release. */
+#define WMP_DECLARE_RW_KIND_PAIR(Acquire, Release, Shared, ResourceOnly)            \
+    WMP_FORCEINLINE NTSTATUS                                                          \
+    Acquire(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard)                    \
+    {                                                                                 \
+        return WmpRwAcquire(Lock, Guard, Shared, TRUE, FALSE, ResourceOnly);          \
+    }                                                                                 \
+    WMP_FORCEINLINE VOID                                                              \
+    Release(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)                       \
+    {                                                                                 \
+        WmpRwRelease(Lock, Guard, Shared, ResourceOnly);                              \
+    }                                                                                 \
+    typedef int WmpDeclaredRwPair_##Acquire
+
 #define WMP_DECLARE_RW_KIND_FUNCTIONS(LockObjectType, ResourceOnly)                   \
-    WMP_FORCEINLINE NTSTATUS                                                          \
-    WmpKindAcquire_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
-    {                                                                                 \
-        return WmpRwAcquire(Lock, Guard, FALSE, TRUE, FALSE, ResourceOnly);           \
-    }                                                                                 \
-    WMP_FORCEINLINE VOID                                                              \
-    WmpKindRelease_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard)   \
-    {                                                                                 \
-        WmpRwRelease(Lock, Guard, FALSE, ResourceOnly);                               \
-    }                                                                                 \
-    WMP_FORCEINLINE NTSTATUS                                                          \
-    WmpKindAcquireShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _Inout_ PWM_GUARD Guard) \
-    {                                                                                 \
-        return WmpRwAcquire(Lock, Guard, TRUE, TRUE, FALSE, ResourceOnly);            \
-    }                                                                                 \
-    WMP_FORCEINLINE VOID                                                              \
-    WmpKindReleaseShared_##LockObjectType(_Inout_ PWM_LOCK_HEADER Lock, _In_ PWM_GUARD Guard) \
-    {                                                                                 \
-        WmpRwRelease(Lock, Guard, TRUE, ResourceOnly);                                \
-    }                                                                                 \
-    typedef int WmpDeclaredRwKind_##LockObjectType
+    WMP_DECLARE_RW_KIND_PAIR(WmpKindAcquire_##LockObjectType, WmpKindRelease_##LockObjectType, \
+                             FALSE, ResourceOnly);                                    \
+    WMP_DECLARE_RW_KIND_PAIR(WmpKindAcquireShared_##LockObjectType,                   \
+                             WmpKindReleaseShared_##LockObjectType, TRUE, ResourceOnly)
 
 #define WMP_KIND_TRAITS_WM_RW_LOCK          WMP_KIND_SHARED
 #define WMP_KIND_TRAITS_WM_RESOURCE_RW_LOCK WMP_KIND_SHARED

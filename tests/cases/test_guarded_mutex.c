@@ -364,13 +364,7 @@ WMT_TEST_FN(guarded_mutex, raw_release_not_held_bugchecks)
 #endif /* WM_HOST_MODEL */
 
 WMT_SUITE(guarded_mutex) {
-    WMT_GEN_LIFE_CASES
-    WMT_GEN_GUARD_CASES
-    WMT_GEN_TEARDOWN_CASES
-    WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(unlock_safe_too_high_keeps_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_SCOPED_CASES
-    WMT_GEN_CASE(contended_waiter_gets_lock, 0),
+    WMT_GEN_APC_TEARDOWN_CASES
     WMT_GEN_CASE(stress_no_lost_update, WMT_SLOW),
     WMT_CASE(guarded_mutex, backing_follows_kernel_exports, 0),
     WMT_CASE(guarded_mutex, held_in_guarded_region, 0),

@@ -71,13 +71,7 @@ WMT_TEST_FN(resource_rw_lock, backing_is_always_eresource)
 }
 
 WMT_SUITE(resource_rw_lock) {
-    WMT_GEN_LIFE_CASES
-    WMT_GEN_GUARD_CASES
-    WMT_GEN_TEARDOWN_CASES
-    WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(unlock_safe_too_high_keeps_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_SCOPED_CASES
-    WMT_GEN_CASE(contended_waiter_gets_lock, 0),
+    WMT_GEN_APC_TEARDOWN_CASES
     WMT_CASE(resource_rw_lock, backing_is_always_eresource, 0),
     WMT_RW_CASES
 };

@@ -281,13 +281,7 @@ WMT_TEST_FN(rw_lock, raw_push_lock_without_critical_region_bugchecks)
 #endif /* WM_HOST_MODEL */
 
 WMT_SUITE(rw_lock) {
-    WMT_GEN_LIFE_CASES
-    WMT_GEN_GUARD_CASES
-    WMT_GEN_TEARDOWN_CASES
-    WMT_GEN_CASE(irql_limits_of_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_CASE(unlock_safe_too_high_keeps_lock, WMT_NEEDS_IRQL),
-    WMT_GEN_SCOPED_CASES
-    WMT_GEN_CASE(contended_waiter_gets_lock, 0),
+    WMT_GEN_APC_TEARDOWN_CASES
     WMT_CASE(rw_lock, backing_follows_kernel_exports, 0),
     WMT_RW_CASES
 #ifdef WM_HOST_MODEL
