@@ -303,6 +303,19 @@ WmpIsCurrentThreadIdentity(_In_opt_ PVOID Thread)
 #else
 #define WmpPokePointer(P, V)         (*(PVOID volatile *)(P) = (V))
 #endif
+/* The holder's step of a counter it alone writes and other threads only Peek
+ * at (a reader slot's sequence: lock.h): an unmarked add, marked under
+ * ThreadSanitizer. GCC and clang: the empty asm makes the compiler forget
+ * the value it last read there (the holder's token), so the add is one
+ * instruction in memory instead of that read kept live, an add and a store. */
+#if defined(WMP_TSAN)
+#define WmpStepWord(P) \
+    __atomic_store_n((P), __atomic_load_n((P), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED)
+#elif defined(__GNUC__) || defined(__clang__)
+#define WmpStepWord(P)               do { __asm__("" : "+m"(*(P))); *(P) += 1; } while (0)
+#else
+#define WmpStepWord(P)               ((VOID)(*(P) += 1))
+#endif
 /* Acquire loads are off the fast path. Acquire ordering with GCC and clang;
  * with MSVC a volatile load, acquire under /volatile:ms, which the library's
  * own sources require (wmp.h). The one use in a public header, lock.h's

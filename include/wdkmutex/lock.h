@@ -55,23 +55,9 @@ typedef struct _WM_READER_SLOT {
                                 Wine, where gs:[188h] is NULL: compiler.h)   */
     ULONG_PTR      Sequence; /* shared acquisitions released through it: the
                                 token of the live one. Only the holder writes
-                                it (WmpStepSequence); a stale guard's release
+                                it (WmpStepWord); a stale guard's release
                                 check may Peek at it meanwhile             */
 } WM_READER_SLOT, *PWM_READER_SLOT;
-
-/* The holder moves its slot's Sequence on: an unmarked add, as Peek is an
- * unmarked read (compiler.h); marked under ThreadSanitizer. GCC and clang:
- * the empty asm makes the compiler forget the value it read as the token at
- * acquisition, so the add is one instruction in memory instead of that read,
- * kept from lock to unlock, an add and a store. */
-#if defined(WMP_TSAN)
-#define WmpStepSequence(P) \
-    __atomic_store_n((P), __atomic_load_n((P), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED)
-#elif defined(__GNUC__) || defined(__clang__)
-#define WmpStepSequence(P) do { __asm__("" : "+m"(*(P))); *(P) += 1; } while (0)
-#else
-#define WmpStepSequence(P) ((VOID)(*(P) += 1))
-#endif
 
 /* Destructor for an owned value, run by destroy (never by into-inner or
  * into-pool, which hand the value out). Called at the IRQL of the destroy
@@ -571,7 +557,7 @@ WmpLockReleaseBookkeeping(_Inout_ PWM_GUARD Guard, _In_ LONG GuardMode, _In_ LON
     if (GuardMode == WMP_GUARD_SHARED) {
         /* Before the kind frees the slot: this acquisition's copies, and
          * this guard, no longer match. */
-        WmpStepSequence(&Guard->KindData.Reader->Sequence);
+        WmpStepWord(&Guard->KindData.Reader->Sequence);
         WmpInterlockedAddPointer(&Lock->Owner, -WMP_OWNER_SHARED_UNIT);
     } else if ((Traits & WMP_KIND_RECURSIVE) == 0) {
         WmpStorePointerRelaxed(&Lock->Owner, WMP_OWNER_FREE);
